@@ -1,0 +1,297 @@
+"""Configuration: every number of the paper, once, named as in the paper.
+
+Frozen dataclasses, one per concern, grouped in `Config`. Named profiles change sizes and
+iteration counts only (DESIGN.md "Profiles"); the method is the same code for all:
+
+- `paper`: the paper's setting (§2.1, §4) — 896×512 input, 128 channels, 6 levels, 1,000,000 iterations.
+- `cpu`:   the default `posekit reproduce` run on a 2-core CPU — 448×256 input, 32 channels, 5 levels.
+- `tiny`:  the smallest network that still learns something, for tests — 224×128, 16 channels, 4 levels.
+
+Every profile keeps the lowest U-Net level at 7×4 (input / 4 / 2**(levels-1)), as the paper's.
+
+Overrides are dotted `section.field=value` strings (`train.iterations=100`); an unknown key or a
+value of the wrong type raises `ConfigError`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from posekit.errors import ConfigError
+from posekit.fileio import atomic_write_text
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    """Paper §2.1 and Fig. 1."""
+
+    input_width: int = 896  # §2.1: "RGB images with a size of 896 × 512 px as input"
+    input_height: int = 512  # §2.1
+    num_filters: int = 128  # §2.1: every 3×3 convolution "creates 128 outputs"
+    num_levels: int = 6  # §2.1: "The U-Net has 6 levels with a lowest ... resolution of 4 × 7 px"
+    feature_blocks: int = 2  # §2.1: "Two blocks ... followed by 2 × 2 max pooling"
+    convs_per_feature_block: int = 2  # §2.1: "two consecutive 3 × 3 convolutions"
+    # Not in the paper: convolutions per U-Net level on each path. The authors' public framework uses
+    # two per level on the contracting and on the expanding path; we follow it.
+    convs_per_level: int = 2
+    num_joints: int = 15  # PoseTrack 2017 joints (posekit.joints)
+    l2_decay: float = 0.0005  # §4: "weights ... have an L2 decay of 0.0005"
+
+    @property
+    def heatmap_stride(self) -> int:
+        """Input pixels per heatmap pixel: each feature block halves the resolution (896 → 224)."""
+        return 2**self.feature_blocks
+
+    @property
+    def heatmap_width(self) -> int:
+        return self.input_width // self.heatmap_stride
+
+    @property
+    def heatmap_height(self) -> int:
+        return self.input_height // self.heatmap_stride
+
+
+@dataclass(frozen=True)
+class TargetConfig:
+    """Paper §4, target heatmaps. σ in heatmap pixels (the network's output resolution)."""
+
+    sigma: float = 2.0  # §4: "The Gaussian is set to have σ = 2 px and scaled to a maximum value of 1"
+    head_mask_sigma: float = 4.0  # §4: head mask of the person of interest, "σ = 4 px"
+
+
+@dataclass(frozen=True)
+class AugmentConfig:
+    """Paper §4, data augmentation; all sampled uniformly within the intervals."""
+
+    intensity_offset: float = -128.0  # §4: "shift each intensity component by -128"
+    intensity_factor: float = 1.0 / 128.0  # §4: "and scale it by 1/128"
+    intensity_shift: tuple[float, float] = (-0.25, 0.25)  # §4: "shift the input intensity values by [-0.25, 0.25]"
+    intensity_scale: tuple[float, float] = (0.75, 1.25)  # §4: "and scale them by [0.75, 1.25]"
+    mirror: bool = True  # §4: "randomly mirrored in x-axis" (not in the paper: probability 0.5)
+    rotation_deg: tuple[float, float] = (-45.0, 45.0)  # §4: "rotated by [-45°, 45°]"
+    scale: tuple[float, float] = (0.5, 1.5)  # §4: "scaled by [0.5, 1.5]"
+    # §4: "translated by [-100, 100]" (px of the 896×512 input). Smaller profiles scale this with
+    # the input width so a shift moves the same fraction of the image.
+    translation_px: tuple[float, float] = (-100.0, 100.0)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Paper §4, optimisation."""
+
+    learning_rate: float = 0.00005  # §4: "Adam ... with a learning rate of 0.00005"
+    batch_size: int = 4  # §4: "mini-batch size of 4"
+    iterations: int = 1_000_000  # §4: "optimize the networks for 1,000,000 iterations"
+    adam_beta_1: float = 0.9  # §4: Adam's "proposed default parameters" [Kingma & Ba]
+    adam_beta_2: float = 0.999  # §4: idem
+    adam_epsilon: float = 1e-8  # §4: idem (Kingma & Ba's default, not Keras' 1e-7)
+    # Not in the paper: bookkeeping.
+    checkpoint_every: int = 1000  # iterations between atomic checkpoints
+    log_every: int = 100  # iterations between CSV / TensorBoard log rows
+    seed: int = 0  # seeds the augmentation, the person-of-interest choice and the weight init
+    workers: int = 2  # input-pipeline worker threads (PyDataset)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Paper §2 and §3 thresholds, with the values of §4 ("obtained ... with grid search")."""
+
+    t_head: float = 0.2  # §2: minimal value of a head-heatmap local maximum
+    t_head_dist: float = 4.0  # §2: minimal distance between head maxima (heatmap px)
+    t_joint: float = 0.3  # §2: joints whose heatmap value is below are removed
+    t_person: float = 3.0  # §2: persons whose summed joint heatmap values are below are removed
+    t_pose_dist: float = 200.0  # §3: maximal median joint distance for a track match (image px)
+    t_max_age: int = 10  # §3: frames an unmatched ID is kept before it is discarded
+
+
+@dataclass(frozen=True)
+class Config:
+    """All settings of one run."""
+
+    profile: str = "paper"
+    network: NetworkConfig = field(default_factory=NetworkConfig)
+    targets: TargetConfig = field(default_factory=TargetConfig)
+    augment: AugmentConfig = field(default_factory=AugmentConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    thresholds: Thresholds = field(default_factory=Thresholds)
+
+    def to_dict(self) -> dict[str, Any]:
+        return _to_jsonable(dataclasses.asdict(self))
+
+    def replace(self, **sections: Any) -> Config:
+        return dataclasses.replace(self, **sections)
+
+
+def _scaled_translation(width: int) -> tuple[float, float]:
+    t = AugmentConfig().translation_px[1] * width / NetworkConfig().input_width
+    return (-t, t)
+
+
+def _make_profiles() -> dict[str, Config]:
+    paper = Config(profile="paper")
+    cpu_net = NetworkConfig(input_width=448, input_height=256, num_filters=32, num_levels=5)
+    cpu = Config(
+        profile="cpu",
+        network=cpu_net,
+        augment=AugmentConfig(translation_px=_scaled_translation(cpu_net.input_width)),
+        train=TrainConfig(iterations=3000, checkpoint_every=250, log_every=25),
+    )
+    tiny_net = NetworkConfig(input_width=224, input_height=128, num_filters=16, num_levels=4)
+    tiny = Config(
+        profile="tiny",
+        network=tiny_net,
+        augment=AugmentConfig(translation_px=_scaled_translation(tiny_net.input_width)),
+        train=TrainConfig(iterations=40, checkpoint_every=20, log_every=5),
+    )
+    return {"paper": paper, "cpu": cpu, "tiny": tiny}
+
+
+PROFILES: dict[str, Config] = _make_profiles()
+
+
+def get_profile(name: str) -> Config:
+    """The named profile (`paper`, `cpu`, `tiny`)."""
+    if name not in PROFILES:
+        raise ConfigError(f"unknown profile {name!r}; choose one of {', '.join(PROFILES)}")
+    return PROFILES[name]
+
+
+# ---------------------------------------------------------------------------------------------
+# Overrides, load and save
+
+
+def _to_jsonable(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: _to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_to_jsonable(v) for v in obj]
+    return obj
+
+
+def _coerce(value: Any, tp: Any, key: str) -> Any:
+    """Check/convert `value` to the annotated type `tp`; ConfigError when it does not fit."""
+    origin = typing.get_origin(tp)
+    if origin is tuple:
+        args = typing.get_args(tp)
+        if not isinstance(value, (list, tuple)) or len(value) != len(args):
+            raise ConfigError(f"config key {key!r} expects {len(args)} numbers, got {value!r}")
+        return tuple(_coerce(v, a, key) for v, a in zip(value, args))
+    if tp is bool:
+        if isinstance(value, bool):
+            return value
+        raise ConfigError(f"config key {key!r} expects true/false, got {value!r}")
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            if isinstance(value, float) and value.is_integer():
+                return int(value)
+            raise ConfigError(f"config key {key!r} expects an integer, got {value!r}")
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"config key {key!r} expects a number, got {value!r}")
+        return float(value)
+    if tp is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"config key {key!r} expects a string, got {value!r}")
+        return value
+    raise ConfigError(f"config key {key!r} has an unsupported type {tp!r}")  # pragma: no cover
+
+
+def _section_types(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def from_dict(data: dict[str, Any], base: Config | None = None) -> Config:
+    """A Config from a nested dict (as written by `to_dict`); missing keys keep `base`'s values.
+
+    When `data` names a `profile` and no `base` is given, that profile is the base.
+    """
+    if not isinstance(data, dict):
+        raise ConfigError(f"a config must be a mapping, got {type(data).__name__}")
+    if base is None:
+        base = get_profile(data.get("profile", "paper"))
+    sections: dict[str, Any] = {}
+    hints = _section_types(Config)
+    for key, value in data.items():
+        if key == "profile":
+            sections["profile"] = _coerce(value, str, "profile")
+            continue
+        if key not in hints or key == "profile":
+            raise ConfigError(f"unknown config section {key!r}; known: {', '.join(f.name for f in dataclasses.fields(Config))}")
+        if not isinstance(value, dict):
+            raise ConfigError(f"config section {key!r} must be a mapping, got {value!r}")
+        section = getattr(base, key)
+        types = _section_types(type(section))
+        changes = {}
+        for k, v in value.items():
+            if k not in types:
+                raise ConfigError(f"unknown config key {key}.{k}")
+            changes[k] = _coerce(v, types[k], f"{key}.{k}")
+        sections[key] = dataclasses.replace(section, **changes)
+    return dataclasses.replace(base, **sections)
+
+
+def _parse_literal(text: str) -> Any:
+    """Parse an override value: JSON first (numbers, true/false, [a, b]), else a plain string."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        low = text.strip().lower()
+        if low in ("true", "false"):
+            return low == "true"
+        return text
+
+
+def apply_overrides(config: Config, overrides: list[str] | tuple[str, ...]) -> Config:
+    """Apply dotted `section.field=value` overrides, e.g. `train.iterations=100`."""
+    nested: dict[str, dict[str, Any]] = {}
+    for item in overrides:
+        if "=" not in item:
+            raise ConfigError(f"override {item!r} must look like section.field=value")
+        key, text = item.split("=", 1)
+        parts = key.strip().split(".")
+        if len(parts) != 2:
+            raise ConfigError(f"override key {key!r} must look like section.field (e.g. train.iterations)")
+        nested.setdefault(parts[0], {})[parts[1]] = _parse_literal(text.strip())
+    return from_dict(nested, base=config)
+
+
+def load_config(path: str | os.PathLike[str]) -> Config:
+    """Read a config from JSON or YAML (by extension)."""
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot read config ({err.strerror})") from None
+    try:
+        if path.suffix.lower() in (".yaml", ".yml"):
+            import yaml
+
+            data = yaml.safe_load(text)
+        else:
+            data = json.loads(text)
+    except Exception as err:  # noqa: BLE001 - any parser error becomes one line
+        raise ConfigError(f"{path}: not valid {'YAML' if path.suffix in ('.yaml', '.yml') else 'JSON'} ({err})") from None
+    try:
+        return from_dict(data)
+    except ConfigError as err:
+        raise ConfigError(f"{path}: {err}") from None
+
+
+def save_config(config: Config, path: str | os.PathLike[str]) -> None:
+    """Write a config as JSON or YAML (by extension), atomically."""
+    path = Path(path)
+    data = config.to_dict()
+    if path.suffix.lower() in (".yaml", ".yml"):
+        import yaml
+
+        text = yaml.safe_dump(data, sort_keys=False)
+    else:
+        text = json.dumps(data, indent=2) + "\n"
+    atomic_write_text(path, text)
