@@ -1,0 +1,254 @@
+"""`posekit reproduce`: the paper pipeline end to end, one notebook per stage, executed by papermill.
+
+Stages (DESIGN.md "Notebooks"): 01 data and targets → 02 training → 03 threshold grid search →
+04 tables → 05 visual diagnostics. Each runs into `results/<run>/<stage>.ipynb` with the same flat
+parameters (profile, data dir, run dir, seed, overrides). `manifest.json` records the profile, the
+config, the seed, the data fingerprint, package versions, the git commit and each stage's wall time.
+
+Resume (not in the paper): a stage is skipped when its executed notebook exists and its *key* — a hash
+of the notebook source, its parameters, the data fingerprint and the previous stage's key — equals
+the key recorded in the manifest when it last finished. A changed notebook or parameter re-runs that
+stage and every later one. Training is itself resumable from checkpoints (posekit.train), so an
+interrupted stage 02 continues where it stopped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from posekit.config import apply_overrides, get_profile
+from posekit.errors import PosekitError
+from posekit.fileio import atomic_write_json
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK_DIR = REPO_ROOT / "notebooks"
+
+#: The stages in order: notebook stem and what it produces (for the progress lines).
+STAGES: tuple[tuple[str, str], ...] = (
+    ("01_data_and_targets", "dataset statistics, target heatmaps, augmentation examples"),
+    ("02_training", "the trained model and its loss curves"),
+    ("03_threshold_grid_search", "thresholds.json and the grid plots"),
+    ("04_reproduce_tables", "Table 1 and Table 2 beside the paper's"),
+    ("05_visual_diagnostics", "the intermediate images of Fig. 1, track timeline, annotated video"),
+)
+
+#: Packages whose versions go into the manifest.
+_PACKAGES = ("posekit", "tensorflow", "keras", "numpy", "scipy", "pandas", "opencv-python-headless", "papermill")
+
+
+class StageError(PosekitError):
+    """A notebook stage failed; the message names the notebook and the cell."""
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """What a `reproduce` run is: its parameters decide the stage keys."""
+
+    profile: str = "cpu"
+    data: str = "synthetic"  # "synthetic" or a PoseTrack folder
+    out: str | None = None  # results/<profile>-<data name> by default
+    seed: int = 0
+    overrides: tuple[str, ...] = ()
+
+    @property
+    def run_dir(self) -> Path:
+        if self.out:
+            return Path(self.out)
+        name = "synthetic" if self.data == "synthetic" else Path(self.data).name
+        return REPO_ROOT / "results" / f"{self.profile}-{name}"
+
+
+def default_synthetic_dir(profile: str) -> Path:
+    """Where the embedded synthetic data is generated on first use (git-ignored `data/`)."""
+    preset = "small" if profile == "tiny" else "default"
+    return REPO_ROOT / "data" / f"synthetic-{preset}"
+
+
+def ensure_data(spec: RunSpec, log: Callable[[str], None] = print) -> tuple[Path, str]:
+    """The data folder for the run and its fingerprint; generates the synthetic set when missing."""
+    if spec.data != "synthetic":
+        path = Path(spec.data)
+        if not path.exists():
+            raise PosekitError(f"{path}: data folder does not exist")
+        return path, _folder_fingerprint(path)
+    from posekit.data import synthetic
+
+    preset = "small" if spec.profile == "tiny" else "default"
+    path = default_synthetic_dir(spec.profile)
+    meta = path / "dataset.json"
+    if meta.exists():
+        info = json.loads(meta.read_text())
+        if info.get("preset") == preset and info.get("seed") == spec.seed and info.get("fingerprint"):
+            return path, info["fingerprint"]
+    log(f"[data] generating the synthetic '{preset}' dataset into {path}")
+    synthetic.generate(path, preset=preset, seed=spec.seed)
+    info = json.loads(meta.read_text())
+    return path, info["fingerprint"]
+
+
+def _folder_fingerprint(path: Path) -> str:
+    """sha256 over the names and bytes of the annotation JSON files of a PoseTrack folder."""
+    h = hashlib.sha256()
+    files = sorted(p for p in path.rglob("*.json") if "annotations" in p.parts or p.parent == path)
+    for p in files:
+        h.update(str(p.relative_to(path)).encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def stage_parameters(spec: RunSpec, data_dir: Path) -> dict[str, Any]:
+    """The flat parameters every notebook takes (its `parameters` cell has the same names)."""
+    return {
+        "profile": spec.profile,
+        "data_dir": str(data_dir),
+        "run_dir": str(spec.run_dir),
+        "seed": spec.seed,
+        "overrides": ",".join(spec.overrides),
+    }
+
+
+def stage_key(notebook: Path, params: dict[str, Any], fingerprint: str, previous_key: str) -> str:
+    h = hashlib.sha256()
+    h.update(_notebook_source(notebook).encode())
+    h.update(json.dumps(params, sort_keys=True).encode())
+    h.update(fingerprint.encode())
+    h.update(previous_key.encode())
+    return h.hexdigest()[:16]
+
+
+def _notebook_source(notebook: Path) -> str:
+    """The code and markdown of a notebook, without outputs or metadata (what decides its result)."""
+    nb = json.loads(notebook.read_text())
+    return "\n".join("".join(c.get("source", "")) for c in nb.get("cells", []))
+
+
+def package_versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for name in _PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def git_commit() -> str | None:
+    try:
+        res = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=10)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO_ROOT,
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return (res.stdout.strip() + ("-dirty" if dirty else "")) if res.returncode == 0 else None
+
+
+def load_manifest(run_dir: Path) -> dict[str, Any]:
+    path = Path(run_dir) / "manifest.json"
+    if not path.exists():
+        return {}
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError:
+        return {}
+
+
+def reproduce(spec: RunSpec, stages: list[str] | None = None, force: bool = False,
+              log: Callable[[str], None] = print) -> dict[str, Any]:
+    """Run the notebooks in order into `spec.run_dir`; returns the manifest. Resumes finished stages."""
+    config = apply_overrides(get_profile(spec.profile), list(spec.overrides))
+    run_dir = spec.run_dir
+    run_dir.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    data_dir, fingerprint = ensure_data(spec, log)
+    params = stage_parameters(spec, data_dir)
+    manifest = load_manifest(run_dir)
+    previous = manifest.get("stages", {})
+    manifest.update({
+        "profile": spec.profile,
+        "data": spec.data,
+        "data_dir": str(data_dir),
+        "data_fingerprint": fingerprint,
+        "seed": spec.seed,
+        "overrides": list(spec.overrides),
+        "config": config.to_dict(),
+        "packages": package_versions(),
+        "git_commit": git_commit(),
+        "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},
+        "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "stages": previous,
+    })
+    prev_key = ""
+    wanted = set(stages) if stages else None
+    for i, (stem, what) in enumerate(STAGES, 1):
+        nb_in = NOTEBOOK_DIR / f"{stem}.ipynb"
+        nb_out = run_dir / f"{stem}.ipynb"
+        key = stage_key(nb_in, params, fingerprint, prev_key)
+        prev_key = key
+        done = previous.get(stem, {})
+        label = f"[{i}/{len(STAGES)}] {stem}"
+        if wanted is not None and stem not in wanted:
+            continue
+        if not force and done.get("status") == "done" and done.get("key") == key and nb_out.exists():
+            log(f"{label}: up to date ({done.get('seconds', 0):.0f} s last time), skipped")
+            continue
+        log(f"{label}: running — {what}")
+        start = time.perf_counter()
+        manifest["stages"][stem] = {"status": "running", "key": key}
+        atomic_write_json(run_dir / "manifest.json", manifest)
+        try:
+            _execute(nb_in, nb_out, params)
+        except StageError:
+            manifest["stages"][stem] = {"status": "failed", "key": key,
+                                        "seconds": round(time.perf_counter() - start, 1)}
+            atomic_write_json(run_dir / "manifest.json", manifest)
+            raise
+        seconds = time.perf_counter() - start
+        manifest["stages"][stem] = {"status": "done", "key": key, "seconds": round(seconds, 1),
+                                    "finished": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        atomic_write_json(run_dir / "manifest.json", manifest)
+        log(f"{label}: done in {seconds:.0f} s")
+    manifest["total_seconds_this_invocation"] = round(time.perf_counter() - t0, 1)
+    atomic_write_json(run_dir / "manifest.json", manifest)
+    return manifest
+
+
+def _execute(nb_in: Path, nb_out: Path, params: dict[str, Any]) -> None:
+    """Execute one notebook with papermill into a temp file, then rename it into place."""
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    tmp = nb_out.with_name(f".{nb_out.name}.running.ipynb")
+    env_backup = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = str(REPO_ROOT) + (os.pathsep + env_backup if env_backup else "")
+    try:
+        pm.execute_notebook(str(nb_in), str(tmp), parameters=params, kernel_name="python3",
+                            progress_bar=False, cwd=str(NOTEBOOK_DIR), log_output=False)
+    except PapermillExecutionError as err:
+        failed = nb_out.with_name(f"{nb_out.stem}.failed.ipynb")
+        if tmp.exists():
+            os.replace(tmp, failed)
+        line = str(err.evalue).strip().splitlines()[0] if str(err.evalue).strip() else ""
+        raise StageError(f"{nb_in.name}: cell {err.exec_count} failed: {err.ename}: {line} "
+                         f"(executed copy: {failed})") from None
+    except Exception as err:  # kernel died, notebook missing, ...
+        if tmp.exists():
+            tmp.unlink()
+        raise StageError(f"{nb_in.name}: could not be executed: {type(err).__name__}: {err}") from None
+    finally:
+        if env_backup is None:
+            os.environ.pop("PYTHONPATH", None)
+        else:
+            os.environ["PYTHONPATH"] = env_backup
+    os.replace(tmp, nb_out)
+
