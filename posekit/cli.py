@@ -73,6 +73,9 @@ def main(argv: list[str] | None = None) -> int:
     except PosekitError as err:
         print(f"posekit {args.command}: error: {err}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # e.g. `posekit info DIR | head`
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print(f"posekit {args.command}: interrupted", file=sys.stderr)
         return 130
