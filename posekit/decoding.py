@@ -1,0 +1,158 @@
+"""Decoding the network's heatmaps into heads and poses (paper §2), pure numpy.
+
+Paper §2: heads are "the local maxima with a minimal value t_head and a minimal distance t_head_dist"
+of the head heatmap; for each head a mask (Gaussian, σ = 4 px, §4) times the head heatmap is the
+second component's input; "we obtain the coordinate of each body joint by taking the maximum response
+on its single-person heatmap", "remove joints, whose heatmap value is below t_joint" and "remove
+persons, for whom the sum of all heatmap values for all body joints is below t_person".
+
+Coordinates here are heatmap pixels (x right, y down) in the convention of `posekit.targets`;
+`heatmap_to_image` maps them back to the original frame through the inverse letterbox.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from posekit.augment import invert_affine, transform_points
+from posekit.config import TargetConfig
+from posekit.targets import head_mask, heatmap_to_input
+
+
+def _local_maxima(heatmap: np.ndarray) -> np.ndarray:
+    """(h, w) bool: pixels whose value is >= each of their 8 neighbours (outside the map counts as -inf)."""
+    h, w = heatmap.shape
+    padded = np.pad(heatmap, 1, mode="constant", constant_values=-np.inf)
+    is_max = np.ones((h, w), dtype=bool)
+    for dy in (0, 1, 2):
+        for dx in (0, 1, 2):
+            if dy == 1 and dx == 1:
+                continue
+            is_max &= heatmap >= padded[dy : dy + h, dx : dx + w]
+    return is_max
+
+
+def find_head_peaks(
+    head_heatmap: np.ndarray, t_head: float, t_head_dist: float, max_peaks: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Heads: local maxima of the head heatmap with value >= t_head, at least t_head_dist apart. Paper §2.
+
+    head_heatmap: (h, w) or (h, w, 1) float.
+    returns:      peaks (N, 2) float64 heatmap x, y (integer pixel positions), values (N,) float64,
+                  sorted by descending value.
+
+    The rule, precisely (Not in the paper: the paper names the two thresholds only):
+    1. a candidate is a pixel whose value is >= t_head (the paper's "minimal value", so equality
+       counts) and >= each of its 8 neighbours (a local maximum; pixels outside the map do not count);
+    2. candidates are visited by descending value (ties in raster order: y, then x) and a candidate is
+       kept when no already-kept peak lies at Euclidean distance < t_head_dist from it, so kept peaks
+       are pairwise at least t_head_dist apart (the paper's "minimal distance", equality allowed);
+    3. plateaus: every pixel of a flat top is a candidate (>= neighbours); step 2 keeps its first pixel
+       in raster order and suppresses the others whenever t_head_dist > √2 (the paper's 4 does);
+       with t_head_dist <= 1 all pixels of a plateau are kept.
+    `max_peaks` (Not in the paper: a bound on the work of an untrained network; None = no bound) keeps
+    only the strongest peaks.
+    """
+    hm = np.asarray(head_heatmap, dtype=np.float64)
+    if hm.ndim == 3:
+        hm = hm[..., 0]
+    if hm.ndim != 2:
+        raise ValueError(f"head_heatmap must be (h, w) or (h, w, 1), got shape {np.shape(head_heatmap)}")
+    candidates = _local_maxima(hm) & (hm >= t_head)  # NaN compares False: never a candidate
+    ys, xs = np.nonzero(candidates)  # raster order
+    values = hm[ys, xs]
+    order = np.argsort(-values, kind="stable")
+    ys, xs, values = ys[order], xs[order], values[order]
+    limit = len(values) if max_peaks is None else max(int(max_peaks), 0)
+    min_d2 = float(t_head_dist) ** 2
+    kept: list[int] = []
+    kept_xy = np.empty((0, 2), dtype=np.float64)
+    for k in range(len(values)):
+        if len(kept) >= limit:
+            break
+        xy = np.array([xs[k], ys[k]], dtype=np.float64)
+        if kept and (((kept_xy - xy) ** 2).sum(axis=1) < min_d2).any():
+            continue
+        kept.append(k)
+        kept_xy = np.vstack([kept_xy, xy])
+    idx = np.asarray(kept, dtype=np.int64)
+    peaks = np.stack([xs[idx], ys[idx]], axis=1).astype(np.float64).reshape(-1, 2)
+    return peaks, values[idx].astype(np.float64)
+
+
+def head_masks(
+    peaks: np.ndarray, height: int, width: int, sigma: float = TargetConfig.head_mask_sigma
+) -> np.ndarray:
+    """One head mask per head: a Gaussian of σ = `sigma` heatmap px at the head, max 1. Paper §2, §4.
+
+    peaks:   (N, 2) heatmap x, y.
+    returns: (N, height, width, 1) float32; the same Gaussian as `posekit.targets.head_mask` (σ = 4 px,
+             §4: "a Gaussian heatmap with σ = 4 px on the position of the head bounding box center").
+    """
+    peaks = np.asarray(peaks, dtype=np.float64).reshape(-1, 2)
+    out = np.zeros((len(peaks), height, width, 1), dtype=np.float32)
+    for i, center in enumerate(peaks):
+        out[i] = head_mask(center, height, width, sigma=sigma)
+    return out
+
+
+def decode_single_person(
+    final_heatmaps: np.ndarray, t_joint: float, t_person: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Joints at the argmax of each final single-person heatmap, with t_joint and t_person. Paper §2.
+
+    final_heatmaps: (N, h, w, J) float, one set of single-person heatmaps per head.
+    returns:        joints (N, J, 3) float64 heatmap x, y and the heatmap value at the maximum, a row of
+                    NaN for a joint dropped by t_joint; keep (N,) bool, False for a person dropped by
+                    t_person.
+
+    - Each joint is at the maximum of its heatmap (ties: first pixel in raster order); integer heatmap
+      pixels (Not in the paper: no sub-pixel refinement, the paper takes "the maximum response").
+    - A joint is dropped when its value is < t_joint (a value equal to t_joint is kept): "remove joints,
+      whose heatmap value is below t_joint".
+    - Not in the paper: whether dropped joints count in the person's sum. We sum the values of the
+      *kept* joints only, since the removal of joints comes first in §2 and a person whose joints were
+      all removed would otherwise survive on weak responses (15 joints at 0.2 sum to the paper's
+      t_person = 3). A person is dropped when that sum is < t_person, and always when no joint is kept.
+    """
+    hm = np.asarray(final_heatmaps)
+    if hm.ndim != 4:
+        raise ValueError(f"final_heatmaps must be (N, h, w, J), got shape {hm.shape}")
+    n, h, w, j = hm.shape
+    flat = hm.reshape(n, h * w, j)
+    idx = np.argmax(flat, axis=1)  # (N, J)
+    values = np.take_along_axis(flat, idx[:, None, :], axis=1)[:, 0, :].astype(np.float64)  # (N, J)
+    joints = np.stack([(idx % w).astype(np.float64), (idx // w).astype(np.float64), values], axis=-1)
+    kept_joint = values >= t_joint  # (N, J)
+    joints[~kept_joint] = np.nan
+    person_sum = np.where(kept_joint, values, 0.0).sum(axis=1)  # (N,)
+    keep = (person_sum >= t_person) & kept_joint.any(axis=1)
+    return joints, keep
+
+
+def heatmap_to_image(
+    points: np.ndarray, stride: int, M_letterbox: np.ndarray, image_size: tuple[int, int] | None = None
+) -> np.ndarray:
+    """Heatmap coordinates -> original-image coordinates through the inverse letterbox.
+
+    points:      (..., 2) heatmap x, y (NaN passes through as NaN).
+    stride:      input pixels per heatmap pixel (`NetworkConfig.heatmap_stride`).
+    M_letterbox: (2, 3) affine that maps original-image pixels to network-input pixels.
+    image_size:  (width, height) of the original image: when given, points are clipped to its pixel
+                 centres [0, width-1] × [0, height-1] (Not in the paper: a maximum that falls in the
+                 letterbox padding is moved to the nearest frame pixel; a joint outside the frame can
+                 be neither annotated nor drawn).
+    returns:     (..., 2) float64 image x, y.
+
+    The heatmap -> input step is `posekit.targets.heatmap_to_input` (the pixel-centre convention of the
+    targets), the input -> image step the inverse letterbox affine (`posekit.augment`).
+    """
+    pts = np.asarray(points, dtype=np.float64)
+    shape = pts.shape
+    flat = pts.reshape(-1, 2)
+    inp = heatmap_to_input(flat, stride)
+    img = transform_points(inp, invert_affine(M_letterbox))
+    if image_size is not None:
+        width, height = image_size
+        img = np.clip(img, [0.0, 0.0], [width - 1.0, height - 1.0])  # NaN stays NaN
+    return img.reshape(shape)
