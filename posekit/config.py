@@ -40,6 +40,9 @@ class NetworkConfig:
     # Not in the paper: convolutions per U-Net level on each path. The authors' public framework uses
     # two per level on the contracting and on the expanding path; we follow it.
     convs_per_level: int = 2
+    # Not in the paper: kernel size of the layers that generate heatmaps (§2.1 gives 3×3 for every
+    # *intermediate* convolution only). 1×1 reproduces the authors' framework's FLOP count (posekit.model).
+    heatmap_kernel_size: int = 1
     num_joints: int = 15  # PoseTrack 2017 joints (posekit.joints)
     l2_decay: float = 0.0005  # §4: "weights ... have an L2 decay of 0.0005"
 

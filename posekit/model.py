@@ -1,0 +1,351 @@
+"""The two-component heatmap regression network of Payer et al. (paper §2, §2.1, §4, Fig. 1) and its loss.
+
+Keras 3 with `keras.ops` only (no TensorFlow import), so the same code runs on the TensorFlow backend
+(the default) and under `KERAS_BACKEND=jax`.
+
+    image (B, H, W, 3) ──> feature extraction ──> features (B, h, w, C)          h, w = H/4, W/4
+      component 1:  features ──> multi-person U-Net ──> multi_person_heatmaps (B, h, w, 15), head_heatmap (B, h, w, 1)
+      component 2:  concat(features, multi_person_heatmaps, head_heatmap × head_mask) ──> single-person U-Net
+                    ──> filtered_heatmaps (B, h, w, 15)
+      single_person_heatmaps = filtered_heatmaps × multi_person_heatmaps
+
+Paper §2.1 sentences this module implements:
+- "Two blocks consisting of two consecutive 3 × 3 convolutions with 128 outputs followed by 2 × 2 max pooling
+  extract low-level features and reduce the resolution to 224 × 128 px."
+- "our network uses padded convolutions to keep input and output image size the same. Furthermore, we use
+  fixed nearest-neighbor upsampling for creating the next higher level and addition instead of concatenation
+  to combine the outputs of two levels"; "Each intermediate convolution layer uses 3 × 3 kernels and creates
+  128 outputs. The U-Net has 6 levels with a lowest intermediate image resolution of 4 × 7 px".
+- Single-person FCN: "same structure as the U-Net of the first component"; its inputs "are the extracted
+  low-level features, the predicted multi-person heatmaps of each body joint, as well as the masked heatmap
+  of head bounding box center"; "Multiplying these filtered heatmaps with the multi-person heatmaps from the
+  first component results in the final single-person heatmaps."
+Paper §4: "Each intermediate convolution has a ReLU activation function, while the layers generating heatmaps
+have a TanH activation function. The convolution biases are initialized with 0; the weights are initialized
+as described in [2] (He) and have an L2 decay of 0.0005. The network loss is the sum of two L2 losses".
+
+Not in the paper (choices, each a config field or stated here):
+- Convolutions per U-Net level (`NetworkConfig.convs_per_level`, 2): the authors' public framework uses two
+  per level on the contracting and on the expanding path. The lowest level has only the contracting convs.
+- The skip is the output of a level's contracting convs; it is added to the upsampled output of the level
+  below, then the expanding convs of that level follow.
+- The heatmap-generating layers (`NetworkConfig.heatmap_kernel_size`, 1): §2.1 fixes 3×3 for *intermediate*
+  layers only. 1×1 gives 251.3 / 46.2 GFLOP, matching the authors' framework's 252 / 46 (see `model_summary`);
+  3×3 heads would give 252.2 / 47.1.
+- He initialisation is Keras' `HeNormal` (truncated normal, std √(2/fan_in)), seeded per layer from
+  `TrainConfig.seed` so every process (and every worker of a multi-worker run) builds identical weights.
+- L2 decay: the loss gets `l2_decay · Σw² / 2` per convolution kernel (biases are not decayed), the
+  convention of TensorFlow's `tf.nn.l2_loss` (½Σx²), whose gradient `l2_decay · w` is a weight decay of
+  exactly 0.0005. Keras' `L2(l)` adds `l · Σw²`, so we pass `l2_decay / 2`.
+- Gradients flow from component 2 into component 1 through the multi-person heatmaps (the paper trains
+  "in an end-to-end manner", §6).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import keras
+from keras import ops
+
+from posekit.config import Config, NetworkConfig, from_dict, load_config
+from posekit.errors import DataError
+
+OUTPUT_KEYS = ("multi_person_heatmaps", "head_heatmap", "filtered_heatmaps", "single_person_heatmaps")
+
+
+# ---------------------------------------------------------------------------------------------
+# Building blocks
+
+
+class _Seeds:
+    """Distinct, deterministic initialiser seeds for consecutive layers (one per conv)."""
+
+    def __init__(self, seed: int, offset: int):
+        self.next = seed * 10_000 + offset
+
+    def __call__(self) -> int:
+        self.next += 1
+        return self.next
+
+
+def _conv(
+    net: NetworkConfig, filters: int, name: str, seeds: _Seeds, kernel_size: int = 3, activation: str = "relu"
+) -> keras.layers.Conv2D:
+    """A padded convolution: He init, zero bias, L2 decay on the kernel (paper §2.1, §4)."""
+    return keras.layers.Conv2D(
+        filters,
+        kernel_size,
+        padding="same",
+        activation=activation,
+        kernel_initializer=keras.initializers.HeNormal(seed=seeds()),
+        bias_initializer="zeros",
+        kernel_regularizer=keras.regularizers.L2(net.l2_decay / 2.0),
+        name=name,
+    )
+
+
+def _unet(x: Any, net: NetworkConfig, prefix: str, seeds: _Seeds) -> Any:
+    """The U-Net of §2.1 on `x` (B, h, w, ·) -> (B, h, w, num_filters).
+
+    Level 0 works at h × w; each lower level halves both by 2×2 max pooling; the lowest level
+    (num_levels - 1) is h / 2**(num_levels-1) × w / 2**(num_levels-1) (7×4 at every profile).
+    Going up: fixed nearest-neighbour upsampling, *addition* of the skip, then convolutions.
+    """
+    skips = []
+    for level in range(net.num_levels):
+        if level > 0:
+            x = keras.layers.MaxPooling2D(2, name=f"{prefix}_down{level}_pool")(x)
+        for c in range(net.convs_per_level):
+            x = _conv(net, net.num_filters, f"{prefix}_down{level}_conv{c}", seeds)(x)
+        skips.append(x)
+    for level in reversed(range(net.num_levels - 1)):
+        x = keras.layers.UpSampling2D(2, interpolation="nearest", name=f"{prefix}_up{level}_upsample")(x)
+        x = keras.layers.Add(name=f"{prefix}_up{level}_add")([skips[level], x])
+        for c in range(net.convs_per_level):
+            x = _conv(net, net.num_filters, f"{prefix}_up{level}_conv{c}", seeds)(x)
+    return x
+
+
+def _check_sizes(net: NetworkConfig) -> None:
+    divisor = net.heatmap_stride * 2 ** (net.num_levels - 1)
+    if net.input_width % divisor or net.input_height % divisor:
+        raise ValueError(
+            f"input {net.input_width}x{net.input_height} must be divisible by {divisor} "
+            f"(2**feature_blocks * 2**(num_levels-1)) so every U-Net level is whole"
+        )
+
+
+def build_component1(net: NetworkConfig, seed: int = 0) -> keras.Model:
+    """Feature extraction + multi-person U-Net (paper §2.1, Fig. 1 first component).
+
+    image (B, H, W, 3) -> {"features": (B, h, w, C), "multi_person_heatmaps": (B, h, w, 15),
+    "head_heatmap": (B, h, w, 1)}, heatmaps in (-1, 1) (tanh).
+    """
+    _check_sizes(net)
+    seeds = _Seeds(seed, 0)
+    image = keras.Input((net.input_height, net.input_width, 3), name="image")
+    x = image
+    for block in range(net.feature_blocks):
+        for c in range(net.convs_per_feature_block):
+            x = _conv(net, net.num_filters, f"features{block}_conv{c}", seeds)(x)
+        x = keras.layers.MaxPooling2D(2, name=f"features{block}_pool")(x)
+    features = x  # (B, h, w, C)
+    x = _unet(features, net, "c1", seeds)
+    k = net.heatmap_kernel_size
+    multi = _conv(net, net.num_joints, "multi_person_heatmaps", seeds, k, "tanh")(x)
+    head = _conv(net, 1, "head_heatmap", seeds, k, "tanh")(x)
+    outputs = {"features": features, "multi_person_heatmaps": multi, "head_heatmap": head}
+    return keras.Model(image, outputs, name="component1")
+
+
+def build_component2(net: NetworkConfig, seed: int = 0) -> keras.Model:
+    """Single-person U-Net (paper §2.1, Fig. 1 second component), run once per person of interest.
+
+    [features (B, h, w, C), multi_person_heatmaps (B, h, w, 15), masked_head_heatmap (B, h, w, 1)]
+    -> filtered_heatmaps (B, h, w, 15) in (-1, 1) (tanh).
+    """
+    _check_sizes(net)
+    seeds = _Seeds(seed, 5_000)
+    h, w = net.heatmap_height, net.heatmap_width
+    features = keras.Input((h, w, net.num_filters), name="features")
+    multi = keras.Input((h, w, net.num_joints), name="multi_person_heatmaps")
+    masked_head = keras.Input((h, w, 1), name="masked_head_heatmap")
+    x = keras.layers.Concatenate(name="c2_input")([features, multi, masked_head])  # (B, h, w, C + 16)
+    x = _unet(x, net, "c2", seeds)
+    filtered = _conv(net, net.num_joints, "filtered_heatmaps", seeds, net.heatmap_kernel_size, "tanh")(x)
+    return keras.Model([features, multi, masked_head], filtered, name="component2")
+
+
+def single_person_heatmaps(filtered_heatmaps: Any, multi_person_heatmaps: Any) -> Any:
+    """Paper §2: "An elementwise multiplication of the multi-person heatmaps from the first component with
+    the filtered heatmaps from the second component results in the final single-person heatmaps."
+
+    filtered_heatmaps, multi_person_heatmaps: (B, h, w, 15) -> (B, h, w, 15).
+    """
+    return ops.multiply(filtered_heatmaps, multi_person_heatmaps)
+
+
+@keras.saving.register_keras_serializable(package="posekit")
+class PoseNet(keras.Model):
+    """Both components trained end to end (paper §2, Fig. 1).
+
+    call({"image": (B, H, W, 3), "head_mask": (B, h, w, 1)}) -> {"multi_person_heatmaps": (B, h, w, 15),
+    "head_heatmap": (B, h, w, 1), "filtered_heatmaps": (B, h, w, 15), "single_person_heatmaps": (B, h, w, 15)}.
+    `head_mask` is the σ=4 Gaussian around the head of the person of interest (§2, §4); in training it sits on
+    the ground-truth head centre. Inference calls `component1` once per frame and `component2` once per head.
+    """
+
+    def __init__(self, config: Config | dict | None = None, **kwargs: Any):
+        super().__init__(**kwargs)
+        if config is None:
+            config = Config()
+        elif isinstance(config, dict):
+            config = from_dict(config)
+        self.config = config
+        self.component1 = build_component1(config.network, config.train.seed)
+        self.component2 = build_component2(config.network, config.train.seed)
+        self.built = True  # both components are functional models, built with all their weights
+
+    def call(self, inputs: dict[str, Any], training: bool = False) -> dict[str, Any]:
+        c1 = self.component1(inputs["image"], training=training)
+        masked_head = ops.multiply(c1["head_heatmap"], inputs["head_mask"])  # (B, h, w, 1)
+        filtered = self.component2([c1["features"], c1["multi_person_heatmaps"], masked_head], training=training)
+        return {
+            "multi_person_heatmaps": c1["multi_person_heatmaps"],
+            "head_heatmap": c1["head_heatmap"],
+            "filtered_heatmaps": filtered,
+            "single_person_heatmaps": single_person_heatmaps(filtered, c1["multi_person_heatmaps"]),
+        }
+
+    def get_config(self) -> dict[str, Any]:
+        return {"name": self.name, "trainable": self.trainable, "config": self.config.to_dict()}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> PoseNet:
+        return cls(config=config["config"], name=config.get("name"), trainable=config.get("trainable", True))
+
+
+def build_model(config: Config) -> PoseNet:
+    """The whole network for `config` (its `network` section; weights seeded by `train.seed`)."""
+    return PoseNet(config, name="posenet")
+
+
+# ---------------------------------------------------------------------------------------------
+# Loss
+
+
+def loss_terms(y_true: dict[str, Any], outputs: dict[str, Any]) -> dict[str, Any]:
+    """The two L2 losses of paper §4, each a scalar.
+
+    y_true: "head_heatmap" (B, h, w, 1), "loss_mask" (B, h, w, 1) (1 inside annotated regions, 0 in ignore
+    regions), "joint_heatmaps" (B, h, w, 15) single-person targets, "joint_weights" (B, 15) (0 for joints
+    without annotation). outputs: as returned by `PoseNet.call`.
+
+    head_loss = ½ Σ ((head_heatmap - target) · loss_mask)² / B — §4: "we multiply the differences of
+        prediction and target with this mask before calculating the loss of the head bounding box centers".
+    pose_loss = ½ Σ joint_weight · (single_person_heatmaps - joint_heatmaps)² / B — §4: "do not calculate the
+        loss for body joint heatmaps with a missing annotation".
+
+    Not in the paper: the normalisation. We sum over pixels and heatmaps and average over the batch, with
+    the ½ of `tf.nn.l2_loss`: a sum keeps a joint's few peak pixels from being drowned by the mean over
+    h·w·15 mostly-zero pixels, and keeps the data term well above the L2 decay (same ½ convention), whose
+    ratio to the data term is what matters under Adam (Adam is invariant to a constant factor on the loss).
+    Averaging over the batch makes the loss independent of the batch size and of the number of replicas.
+    """
+    batch = ops.cast(ops.shape(y_true["head_heatmap"])[0], "float32")
+    head_diff = (outputs["head_heatmap"] - y_true["head_heatmap"]) * y_true["loss_mask"]
+    head_loss = 0.5 * ops.sum(ops.square(head_diff)) / batch
+    weights = ops.reshape(y_true["joint_weights"], (-1, 1, 1, ops.shape(y_true["joint_weights"])[-1]))
+    pose_sq = ops.square(outputs["single_person_heatmaps"] - y_true["joint_heatmaps"]) * weights
+    pose = 0.5 * ops.sum(pose_sq) / batch
+    return {"head_loss": head_loss, "pose_loss": pose}
+
+
+def pose_loss(y_true: dict[str, Any], outputs: dict[str, Any]) -> Any:
+    """Paper §4: "The network loss is the sum of two L2 losses" (head + single-person; see `loss_terms`).
+
+    The L2 weight decay is added separately from the model's `losses`.
+    """
+    terms = loss_terms(y_true, outputs)
+    return terms["head_loss"] + terms["pose_loss"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Saving and loading
+
+
+def save_model(posenet: PoseNet, path: str | os.PathLike[str]) -> None:
+    """Write `posenet` as a `.keras` file atomically (a temp `.keras` beside it, then a rename)."""
+    path = Path(path)
+    if path.suffix != ".keras":
+        raise ValueError(f"{path}: a model file must end in .keras")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.keras")
+    try:
+        posenet.save(tmp)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def load_model(path_or_run_dir: str | os.PathLike[str]) -> PoseNet:
+    """A PoseNet from a `.keras` file, or from a run folder (`RUN_DIR/model.keras` + `RUN_DIR/config.json`).
+
+    From a run folder the returned model's `.config` is the run's `config.json` (its network section must
+    match the one stored in the `.keras` file).
+    """
+    path = Path(path_or_run_dir)
+    run_config = None
+    if path.is_dir():
+        config_path = path / "config.json"
+        path = path / "model.keras"
+        if config_path.exists():
+            run_config = load_config(config_path)
+    if not path.exists():
+        raise DataError(path, "no such model file (train first: posekit train ... --out RUN_DIR)")
+    try:
+        model = keras.saving.load_model(path, compile=False)
+    except Exception as err:  # noqa: BLE001 - any reader error becomes one line
+        raise DataError(path, f"cannot load the model ({type(err).__name__}: {str(err).splitlines()[0]})") from None
+    if not isinstance(model, PoseNet):
+        raise DataError(path, f"not a posekit PoseNet (found {type(model).__name__})")
+    if run_config is not None:
+        if run_config.network != model.config.network:
+            raise DataError(path, "its network differs from the network section of config.json beside it")
+        model.config = run_config
+    return model
+
+
+# ---------------------------------------------------------------------------------------------
+# Layer table, parameters and FLOPs
+
+
+def _conv_flops(layer: keras.layers.Layer) -> int:
+    """2 × multiply-accumulates of a Conv2D (bias adds, activations not counted)."""
+    _, h, w, c_out = layer.output.shape
+    kh, kw, c_in, _ = layer.kernel.shape
+    return 2 * h * w * kh * kw * c_in * c_out
+
+
+def model_summary(config: Config) -> tuple[str, int, float, float]:
+    """(table, parameters, GFLOP of component 1 at batch 1, GFLOP of component 2 per head).
+
+    FLOP convention: 2 FLOP per multiply-accumulate of every convolution (the convention of TensorFlow's
+    profiler and of most papers); bias additions, ReLU/tanh, pooling, upsampling, skip additions and the
+    final product are not counted — together they add about 0.2 GFLOP to component 1 and 0.05 GFLOP to
+    component 2 at the paper size (< 0.2 %).
+
+    Paper size, against the authors' framework's 252 GFLOP (component 1) and 46 GFLOP (component 2):
+    feature extraction 206.1 + multi-person U-Net 45.1 + 1×1 heatmap layers 0.1 = 251.3 GFLOP, and
+    single-person U-Net 45.1 + the 16 extra input channels of its first convolution 1.1 + 1×1 output 0.1 =
+    46.2 GFLOP. The feature extraction dominates component 1 because its first two convolutions run at the
+    full 896×512 input. The 0.7 GFLOP left on component 1 is about what the uncounted element-wise ops add
+    (or a rounding up); 3×3 heatmap layers would give 252.2 and 47.1.
+    """
+    posenet = build_model(config)
+    rows = []
+    gflops = {}
+    for comp in (posenet.component1, posenet.component2):
+        total = 0
+        for layer in comp.layers:
+            flops = _conv_flops(layer) if isinstance(layer, keras.layers.Conv2D) else 0
+            total += flops
+            shape = tuple(layer.output.shape[1:]) if not isinstance(layer.output, list) else ()
+            rows.append((comp.name, layer.name, type(layer).__name__, shape, layer.count_params(), flops / 1e9))
+        gflops[comp.name] = total / 1e9
+    params = posenet.count_params()
+    header = f"{'component':<11} {'layer':<26} {'type':<13} {'output (h, w, c)':<18} {'params':>9} {'GFLOP':>8}"
+    lines = [header, "-" * len(header)]
+    for comp, name, kind, shape, n, gf in rows:
+        shape_text = "×".join(str(s) for s in shape)
+        lines.append(f"{comp:<11} {name:<26} {kind:<13} {shape_text:<18} {n:>9,} {gf:>8.3f}")
+    lines.append("-" * len(header))
+    lines.append(f"parameters: {params:,}")
+    lines.append(f"component 1 (features + multi-person U-Net), batch 1: {gflops['component1']:.1f} GFLOP")
+    lines.append(f"component 2 (single-person U-Net), per head:         {gflops['component2']:.1f} GFLOP")
+    lines.append("FLOP = 2 × multiply-accumulates of the convolutions (element-wise ops not counted)")
+    return "\n".join(lines), params, gflops["component1"], gflops["component2"]

@@ -1,0 +1,182 @@
+"""Training (paper §4): the network learns, resumes after an interruption, stops on NaN, logs."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+from test_train_figures import FigureBatches, make_samples
+
+from posekit.cli import main as cli_main
+from posekit.config import get_profile, load_config
+from posekit.errors import ConfigError, TrainingError
+from posekit.model import load_model
+from posekit.train import CHECKPOINT_NAME, CSV_COLUMNS, replace_train, train
+
+FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures"
+
+
+def _tiny(**train_changes):
+    return replace_train(get_profile("tiny"), **train_changes)
+
+
+def _weights(model) -> list[np.ndarray]:
+    return [np.asarray(v) for v in model.weights]
+
+
+def _rows(run: Path) -> list[dict]:
+    with open(run / "losses.csv", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+class _Kill(Exception):
+    pass
+
+
+def _kill_at(iteration: int):
+    def hook(i: int, losses: dict) -> None:
+        if i == iteration:
+            raise _Kill(f"killed at {i}")
+
+    return hook
+
+
+def test_resume_after_interruption_matches_uninterrupted_run(tmp_path):
+    config = _tiny(iterations=12, checkpoint_every=4, log_every=2)
+    samples = make_samples(config, frames=3, seed=1)
+    batches = FigureBatches(config, samples)
+    whole = train(config, batches, tmp_path / "whole", progress=False)
+    assert whole.iterations == 12 and whole.resumed_from == 0
+
+    run = tmp_path / "run"
+    with pytest.raises(_Kill):
+        train(config, batches, run, hooks=[_kill_at(10)], progress=False)
+    assert (run / CHECKPOINT_NAME).exists() and not (run / "model.keras").exists()
+    assert [r["iteration"] for r in _rows(run)] == ["2", "4", "6", "8", "10"]
+    resumed = train(config, batches, run, progress=False)
+    # Checkpoints at 4 and 8; killed at 10 -> resumes from 8 and ends at 12 like the whole run.
+    assert resumed.resumed_from == 8 and resumed.iterations == 12
+    for a, b in zip(_weights(whole.model), _weights(resumed.model)):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    # The CSV has each logged iteration once (rows past the checkpoint were dropped, then re-logged).
+    assert [int(r["iteration"]) for r in _rows(run)] == [2, 4, 6, 8, 10, 12]
+    assert list(_rows(run)[0]) == list(CSV_COLUMNS)
+    # The run folder: final model + config + TensorBoard events.
+    assert load_config(run / "config.json") == config
+    events = sorted((run / "tensorboard").glob("events.out.tfevents.*"))
+    assert events
+    import tensorflow as tf
+
+    logged = [
+        (e.step, v.tag, float(tf.make_ndarray(v.tensor)), v.metadata.plugin_data.plugin_name)
+        for f in events
+        for e in tf.compat.v1.train.summary_iterator(str(f))
+        for v in e.summary.value
+    ]
+    assert {(tag, plugin) for _, tag, _, plugin in logged} == {(c, "scalars") for c in CSV_COLUMNS[1:]}
+    csv_loss = {int(r["iteration"]): float(r["loss"]) for r in _rows(run)}
+    assert all(v == pytest.approx(csv_loss[step], rel=1e-5) for step, tag, v, _ in logged if tag == "loss")
+    loaded = load_model(run)
+    for a, b in zip(_weights(resumed.model), _weights(loaded)):
+        np.testing.assert_array_equal(a, b)
+    # Rerunning a finished run trains nothing.
+    again = train(config, batches, run, progress=False)
+    assert again.iterations == 12 and again.last_losses == {}
+    # More iterations may be asked of a finished run (bookkeeping change), continuing from its checkpoint.
+    longer = train(replace_train(config, iterations=14), batches, run, progress=False)
+    assert longer.resumed_from == 12 and longer.iterations == 14
+
+
+def test_resume_refuses_a_different_method(tmp_path):
+    config = _tiny(iterations=4, checkpoint_every=2)
+    batches = FigureBatches(config, make_samples(config, frames=1))
+    train(config, batches, tmp_path / "run", progress=False)
+    with pytest.raises(ConfigError, match=r"train\.learning_rate"):
+        train(replace_train(config, learning_rate=1e-3), batches, tmp_path / "run", progress=False)
+
+
+def test_nan_loss_stops_with_one_line_error_and_keeps_checkpoint(tmp_path):
+    config = _tiny(iterations=10, checkpoint_every=3, log_every=1)
+    # Batch index 6 (iteration 7) has a NaN target.
+    batches = FigureBatches(config, make_samples(config, frames=2), nan_at=6)
+    run = tmp_path / "run"
+    saved = {}
+
+    def remember(i: int, losses: dict) -> None:
+        if i == 6:
+            saved["bytes"] = (run / CHECKPOINT_NAME).read_bytes()
+
+    with pytest.raises(TrainingError) as err:
+        train(config, batches, run, hooks=[remember], progress=False)
+    message = str(err.value)
+    assert "\n" not in message and "iteration 7" in message and "iteration 6" in message
+    assert (run / CHECKPOINT_NAME).read_bytes() == saved["bytes"]  # the checkpoint of iteration 6, untouched
+    assert not (run / "model.keras").exists()
+
+
+def test_nan_weights_are_never_checkpointed(tmp_path):
+    # A NaN image gives a finite loss (ReLU/max pooling turn NaN into 0) but NaN gradients, so the weights
+    # become NaN at iteration 2 and the checkpoint due at iteration 2 must not be written.
+    config = _tiny(iterations=6, checkpoint_every=2, log_every=1)
+    batches = FigureBatches(config, make_samples(config, frames=2))
+    broken = _NanImage(batches, 1)
+    with pytest.raises(TrainingError, match="iteration 2"):
+        train(config, broken, tmp_path / "run", progress=False)
+    assert not (tmp_path / "run" / CHECKPOINT_NAME).exists()
+
+
+class _NanImage:
+    def __init__(self, batches, index):
+        self.batches, self.index = batches, index
+
+    def __len__(self):
+        return len(self.batches)
+
+    def __getitem__(self, i):
+        x, y = self.batches[i]
+        if i == self.index:
+            x = dict(x, image=np.full_like(x["image"], np.nan))
+        return x, y
+
+
+def test_batch_must_split_evenly_over_replicas():
+    import tensorflow as tf
+
+    from posekit.train import Trainer
+
+    class FakeStrategy:
+        num_replicas_in_sync = 3
+
+        def scope(self):  # pragma: no cover - not reached
+            return tf.distribute.get_strategy().scope()
+
+    with pytest.raises(ConfigError, match="not divisible by the 3 replicas"):
+        Trainer(_tiny(), FakeStrategy())
+
+
+def test_unknown_strategy_and_multiworker_without_tf_config(monkeypatch):
+    from posekit.train import make_strategy
+
+    with pytest.raises(ConfigError, match="unknown strategy"):
+        make_strategy("ring")
+    monkeypatch.delenv("TF_CONFIG", raising=False)
+    with pytest.raises(ConfigError, match="TF_CONFIG"):
+        make_strategy("multiworker")
+
+
+@pytest.mark.skipif(not (FIXTURES / "posetrack18").is_dir(), reason="shared fixtures (../shared/fixtures) absent")
+@pytest.mark.skipif(importlib.util.find_spec("posekit.dataset") is None, reason="posekit.dataset not built yet")
+def test_posekit_train_command_on_real_posetrack_frames(tmp_path, capsys):
+    run = tmp_path / "run"
+    args = ["train", "--profile", "tiny", "--data", str(FIXTURES / "posetrack18"), "--split", "val",
+            "--out", str(run), "--set", "train.iterations=2", "--set", "train.log_every=1", "--quiet"]
+    assert cli_main(args) == 0
+    assert (run / "model.keras").exists() and (run / "config.json").exists()
+    assert [r["iteration"] for r in _rows(run)] == ["1", "2"]
+    assert all(np.isfinite(float(r["loss"])) for r in _rows(run))
+    # A different method in the same folder is refused with a one-line error (exit status 2).
+    assert cli_main(args + ["--set", "train.learning_rate=0.1"]) == 2
+    assert "different config" in capsys.readouterr().err
