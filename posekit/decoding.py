@@ -106,14 +106,9 @@ def decode_single_person(
                     NaN for a joint dropped by t_joint; keep (N,) bool, False for a person dropped by
                     t_person.
 
-    - Each joint is at the maximum of its heatmap (ties: first pixel in raster order); integer heatmap
-      pixels (Not in the paper: no sub-pixel refinement, the paper takes "the maximum response").
-    - A joint is dropped when its value is < t_joint (a value equal to t_joint is kept): "remove joints,
-      whose heatmap value is below t_joint".
-    - Not in the paper: whether dropped joints count in the person's sum. We sum the values of the
-      *kept* joints only, since the removal of joints comes first in §2 and a person whose joints were
-      all removed would otherwise survive on weak responses (15 joints at 0.2 sum to the paper's
-      t_person = 3). A person is dropped when that sum is < t_person, and always when no joint is kept.
+    Each joint is at the maximum of its heatmap (ties: first pixel in raster order); integer heatmap
+    pixels (Not in the paper: no sub-pixel refinement, the paper takes "the maximum response").
+    The thresholds are `apply_joint_thresholds`.
     """
     hm = np.asarray(final_heatmaps)
     if hm.ndim != 4:
@@ -123,11 +118,30 @@ def decode_single_person(
     idx = np.argmax(flat, axis=1)  # (N, J)
     values = np.take_along_axis(flat, idx[:, None, :], axis=1)[:, 0, :].astype(np.float64)  # (N, J)
     joints = np.stack([(idx % w).astype(np.float64), (idx // w).astype(np.float64), values], axis=-1)
-    kept_joint = values >= t_joint  # (N, J)
-    joints[~kept_joint] = np.nan
+    return apply_joint_thresholds(joints, t_joint, t_person)
+
+
+def apply_joint_thresholds(joints: np.ndarray, t_joint: float, t_person: float) -> tuple[np.ndarray, np.ndarray]:
+    """Drop joints below t_joint and persons whose kept joints sum below t_person. Paper §2.
+
+    joints:  (N, J, 3) x, y, value (any coordinates: only the values are read); NaN rows stay dropped.
+    returns: a copy with the rows of dropped joints set to NaN, and keep (N,) bool.
+
+    - A joint is dropped when its value is < t_joint (a value equal to t_joint is kept): "remove joints,
+      whose heatmap value is below t_joint".
+    - Not in the paper: whether dropped joints count in the person's sum. We sum the values of the
+      *kept* joints only, since the removal of joints comes first in §2 and a person whose joints were
+      all removed would otherwise survive on weak responses (15 joints at 0.2 sum to the paper's
+      t_person = 3). A person is dropped when that sum is < t_person, and always when no joint is kept.
+    """
+    out = np.array(joints, dtype=np.float64, copy=True).reshape(-1, *np.shape(joints)[-2:])
+    values = out[..., 2]
+    with np.errstate(invalid="ignore"):
+        kept_joint = values >= t_joint  # (N, J); NaN -> False
+    out[~kept_joint] = np.nan
     person_sum = np.where(kept_joint, values, 0.0).sum(axis=1)  # (N,)
     keep = (person_sum >= t_person) & kept_joint.any(axis=1)
-    return joints, keep
+    return out, keep
 
 
 def heatmap_to_image(

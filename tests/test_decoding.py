@@ -174,3 +174,23 @@ def test_heatmap_to_image_clips_to_the_frame():
     np.testing.assert_allclose(clipped[:2], [[0, 2.625], [149, 196.375]])  # y of (0, 0): 2 / 0.64 - 0.5
     np.testing.assert_allclose(clipped[2], free[2])  # inside: unchanged
     assert np.isnan(clipped[3]).all()
+
+
+def test_apply_joint_thresholds_on_decoded_joints_equals_decoding_with_thresholds():
+    from posekit.decoding import apply_joint_thresholds
+
+    rng = np.random.default_rng(3)
+    final = rng.uniform(-1, 1, (6, H, W, 15)).astype(np.float32) ** 3  # peaks of varied height
+    raw, keep_all = decode_single_person(final, -np.inf, -np.inf)
+    assert keep_all.all() and np.isfinite(raw).all()
+    for t_joint, t_person in ((0.3, 3.0), (0.6, 1.0), (0.9, 0.0)):
+        a, ka = decode_single_person(final, t_joint, t_person)
+        b, kb = apply_joint_thresholds(raw, t_joint, t_person)
+        np.testing.assert_array_equal(ka, kb)
+        np.testing.assert_array_equal(a, b)
+    # Hand-made: values [0.5, 0.2, NaN] with t_joint 0.3 -> only joint 0 kept, sum 0.5.
+    j = np.array([[[1, 1, 0.5], [2, 2, 0.2], [np.nan, np.nan, np.nan]]])
+    out, keep = apply_joint_thresholds(j, 0.3, 0.5)
+    assert keep.tolist() == [True] and np.isnan(out[0, 1:]).all() and out[0, 0, 2] == 0.5
+    assert apply_joint_thresholds(j, 0.3, 0.51)[1].tolist() == [False]
+    assert np.isfinite(j[0, 1]).all()  # the input is not modified
