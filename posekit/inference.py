@@ -1,0 +1,308 @@
+"""Frames to tracked poses: the inference of paper §2 and the tracker of §3 around the network.
+
+Paper §2: "we detect all visible heads on the multi-person heatmap of head bounding box centers, by
+taking the local maxima with a minimal value t_head and a minimal distance t_head_dist. Then, we create
+a mask around the head of the current person of interest and multiply this mask with the multi-person
+head heatmap." "By processing the second network component for every head detected by the first
+component, the network is able to predict poses of each individual person visible on the image."
+
+Per batch of frames:
+
+    letterbox + normalise (posekit.augment)          (B, H, W, 3) float32
+    component 1, once per frame                      features (B, h, w, C), multi (B, h, w, 15), head (B, h, w, 1)
+    head peaks per frame (decoding.find_head_peaks)  K heads over the batch, each with its frame index
+    masked head = head mask (σ=4) × head heatmap     (K, h, w, 1)
+    component 2 for ALL K heads in batched calls     filtered (K, h, w, 15), in chunks of `head_chunk`
+      (features and multi-person heatmaps are gathered by frame index on the device, never copied per head)
+    final = filtered × multi                         (K, h, w, 15) (posekit.model.single_person_heatmaps)
+    joints at the argmax, t_joint, t_person          (decoding.decode_single_person)
+    heatmap px -> image px                           (decoding.heatmap_to_image: inverse letterbox, clipped
+                                                     to the frame)
+
+Not in the paper: the scores the PoseTrack evaluation reads. A joint's score is its final heatmap value
+at the maximum; a person's score is the mean of its kept joints' scores.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+import numpy as np
+
+from posekit.augment import letterbox, normalize_intensity
+from posekit.config import Config, Thresholds
+from posekit.data.schema import Frame, Person, Sequence
+from posekit.decoding import decode_single_person, find_head_peaks, head_masks, heatmap_to_image
+from posekit.errors import DataError
+from posekit.tracking import GeometricTracker
+
+#: Not in the paper: at most this many heads per frame (the strongest), so an untrained network whose
+#: head heatmap is noise cannot make component 2 run hundreds of times per frame. PoseTrack frames hold
+#: far fewer people; None removes the bound.
+DEFAULT_MAX_HEADS = 100
+
+TIMING_KEYS = ("letterbox", "component1", "heads", "component2", "decode", "tracking")
+
+
+def read_image(path: Any, frame: int | None = None) -> np.ndarray:
+    """(H, W, 3) uint8 RGB of an image file; DataError naming the file when it cannot be read."""
+    import cv2
+
+    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if image is None:
+        raise DataError(path, "cannot read image (missing, unreadable or not an image)", frame=frame)
+    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+
+
+def _as_rgb(image: np.ndarray) -> np.ndarray:
+    image = np.asarray(image)
+    if image.ndim == 2:
+        image = np.repeat(image[:, :, None], 3, axis=2)
+    if image.ndim != 3 or image.shape[2] != 3:
+        raise ValueError(f"a frame must be (H, W, 3) RGB uint8, got shape {image.shape}")
+    if image.dtype != np.uint8:
+        image = np.clip(image, 0, 255).astype(np.uint8)
+    return image
+
+
+def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+class Predictor:
+    """The trained network plus the decoding of §2: frames in, poses in image pixels out.
+
+    model:       a `posekit.model.PoseNet` (its `component1` and `component2` are called separately).
+    thresholds:  t_head, t_head_dist, t_joint, t_person (§2) and t_pose_dist, t_max_age (§3); default
+                 `config.thresholds`.
+    config:      the run's config (network sizes, head-mask σ, intensity normalisation); default
+                 `model.config`.
+    batch_size:  frames per component-1 call.
+    head_chunk:  heads per component-2 call (bounds memory: one call holds head_chunk copies of the
+                 features).
+    max_heads:   at most this many heads per frame (`DEFAULT_MAX_HEADS`; None: no bound).
+
+    After each call, `timings` holds the seconds spent per stage (`TIMING_KEYS`), accumulated.
+    """
+
+    def __init__(
+        self,
+        model: Any,
+        thresholds: Thresholds | None = None,
+        config: Config | None = None,
+        batch_size: int = 4,
+        head_chunk: int = 16,
+        max_heads: int | None = DEFAULT_MAX_HEADS,
+    ):
+        import tensorflow as tf
+
+        from posekit.model import single_person_heatmaps
+
+        self.model = model
+        self.config = config if config is not None else model.config
+        self.thresholds = thresholds if thresholds is not None else self.config.thresholds
+        self.batch_size = max(int(batch_size), 1)
+        self.head_chunk = max(int(head_chunk), 1)
+        self.max_heads = max_heads
+        net = self.config.network
+        self.stride = net.heatmap_stride
+        self.input_size = (net.input_width, net.input_height)
+        self.heatmap_size = (net.heatmap_width, net.heatmap_height)
+        self.timings = dict.fromkeys(TIMING_KEYS, 0.0)
+        h, w = net.heatmap_height, net.heatmap_width
+        comp1, comp2 = model.component1, model.component2
+        channels = int(comp2.inputs[0].shape[-1])
+
+        # One trace each: the batch dimension is None in the signatures, so neither a new number of
+        # frames nor a new number of heads retraces.
+        @tf.function(input_signature=[tf.TensorSpec((None, net.input_height, net.input_width, 3), tf.float32)])
+        def component1(image):
+            out = comp1(image, training=False)
+            return out["features"], out["multi_person_heatmaps"], out["head_heatmap"]
+
+        @tf.function(
+            input_signature=[
+                tf.TensorSpec((None, h, w, channels), tf.float32),
+                tf.TensorSpec((None, h, w, net.num_joints), tf.float32),
+                tf.TensorSpec((None, h, w, 1), tf.float32),
+                tf.TensorSpec((None,), tf.int32),
+            ]
+        )
+        def component2(features, multi, masked_head, frame_index):
+            f = tf.gather(features, frame_index)  # (K, h, w, C): on the device, not copied from the host
+            m = tf.gather(multi, frame_index)  # (K, h, w, 15)
+            filtered = comp2([f, m, masked_head], training=False)
+            return filtered, single_person_heatmaps(filtered, m)
+
+        self._component1 = component1
+        self._component2 = component2
+        self._tf = tf
+
+    # -----------------------------------------------------------------------------------------
+    # The network
+
+    def prepare(self, images: Iterable[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """Letterbox and normalise frames: (B, H, W, 3) float32 network input, (B, 2, 3) letterbox affines."""
+        w_in, h_in = self.input_size
+        inputs, matrices = [], []
+        for image in images:
+            boxed, M = letterbox(_as_rgb(image), w_in, h_in)
+            inputs.append(normalize_intensity(boxed, self.config.augment))
+            matrices.append(M)
+        if not inputs:
+            return np.zeros((0, h_in, w_in, 3), np.float32), np.zeros((0, 2, 3))
+        return np.stack(inputs), np.stack(matrices)
+
+    def run_network(self, images: Iterable[np.ndarray]) -> dict[str, np.ndarray]:
+        """Component 1 on frames (for diagnostics and caching), in batches of `batch_size`.
+
+        images:  frames, each (H, W, 3) uint8 RGB of any size.
+        returns: {"features": (B, h, w, C), "multi_person_heatmaps": (B, h, w, 15),
+                 "head_heatmap": (B, h, w, 1), "letterbox": (B, 2, 3)} numpy arrays.
+        """
+        parts: dict[str, list[np.ndarray]] = {k: [] for k in ("features", "multi_person_heatmaps", "head_heatmap")}
+        matrices = []
+        for batch in _batches(images, self.batch_size):
+            x, M = self.prepare(batch)
+            features, multi, head = self._component1(x)
+            parts["features"].append(features.numpy())
+            parts["multi_person_heatmaps"].append(multi.numpy())
+            parts["head_heatmap"].append(head.numpy())
+            matrices.append(M)
+        if not matrices:
+            raise ValueError("run_network needs at least one frame")
+        out = {k: np.concatenate(v) for k, v in parts.items()}
+        out["letterbox"] = np.concatenate(matrices)
+        return out
+
+    def run_component2(
+        self,
+        features: Any,
+        multi_person_heatmaps: Any,
+        masked_head_heatmap: np.ndarray,
+        frame_index: np.ndarray | None = None,
+        final: bool = False,
+    ) -> np.ndarray:
+        """Component 2 for every head in batched calls of at most `head_chunk` heads. Paper §2.
+
+        features:               (F, h, w, C) per frame (or per head when frame_index is None).
+        multi_person_heatmaps:  (F, h, w, 15) idem.
+        masked_head_heatmap:    (K, h, w, 1) head mask × head heatmap, one per head.
+        frame_index:            (K,) int, the frame of each head (default: head k uses row k).
+        returns:                filtered heatmaps (K, h, w, 15) float32, or the final single-person
+                                heatmaps (filtered × multi) when `final`.
+        """
+        k = int(np.shape(masked_head_heatmap)[0])
+        if frame_index is None:
+            frame_index = np.arange(k)
+        frame_index = np.asarray(frame_index, dtype=np.int32).reshape(k)
+        h, w = self.heatmap_size[1], self.heatmap_size[0]
+        if k == 0:
+            return np.zeros((0, h, w, self.config.network.num_joints), np.float32)
+        tf = self._tf
+        features = tf.convert_to_tensor(features, tf.float32)
+        multi = tf.convert_to_tensor(multi_person_heatmaps, tf.float32)
+        masked = np.asarray(masked_head_heatmap, dtype=np.float32)
+        out = []
+        for start in range(0, k, self.head_chunk):
+            sl = slice(start, start + self.head_chunk)
+            filtered, single = self._component2(features, multi, masked[sl], frame_index[sl])
+            out.append((single if final else filtered).numpy())
+        return np.concatenate(out)
+
+    # -----------------------------------------------------------------------------------------
+    # Poses
+
+    def _tick(self, key: str, t0: float) -> float:
+        t1 = time.perf_counter()
+        self.timings[key] += t1 - t0
+        return t1
+
+    def _predict_batch(self, images: list[np.ndarray]) -> list[list[Person]]:
+        th = self.thresholds
+        w, h = self.heatmap_size
+        t0 = time.perf_counter()
+        x, matrices = self.prepare(images)
+        t0 = self._tick("letterbox", t0)
+        features, multi, head = self._component1(x)
+        head_np = head.numpy()  # (B, h, w, 1)
+        t0 = self._tick("component1", t0)
+
+        peaks, frame_index = [], []
+        for b in range(len(images)):
+            p, _ = find_head_peaks(head_np[b, ..., 0], th.t_head, th.t_head_dist, self.max_heads)
+            peaks.append(p)
+            frame_index.append(np.full(len(p), b, dtype=np.int32))
+        peaks_all = np.concatenate(peaks) if peaks else np.zeros((0, 2))
+        frame_all = np.concatenate(frame_index) if frame_index else np.zeros(0, np.int32)
+        masked = head_masks(peaks_all, h, w, self.config.targets.head_mask_sigma) * head_np[frame_all]
+        t0 = self._tick("heads", t0)
+
+        final = self.run_component2(features, multi, masked, frame_all, final=True)  # (K, h, w, 15)
+        t0 = self._tick("component2", t0)
+
+        joints, keep = decode_single_person(final, th.t_joint, th.t_person)  # heatmap px
+        persons: list[list[Person]] = [[] for _ in images]
+        for i in np.flatnonzero(keep):
+            b = int(frame_all[i])
+            scores = joints[i, :, 2].copy()
+            size = (images[b].shape[1], images[b].shape[0])
+            xy = heatmap_to_image(joints[i, :, :2], self.stride, matrices[b], image_size=size)
+            pose = np.concatenate([xy, np.where(np.isnan(scores), np.nan, 1.0)[:, None]], axis=1)
+            persons[b].append(Person(joints=pose, scores=scores, score=float(np.nanmean(scores))))
+        self._tick("decode", t0)
+        return persons
+
+    def iter_predict(self, images: Iterable[np.ndarray]) -> Iterator[list[Person]]:
+        """Poses frame by frame (lazy; frames are read and batched `batch_size` at a time).
+
+        images:  frames, each (H, W, 3) uint8 RGB.
+        yields:  for each frame its persons (joints (15, 3) image x, y, visible 1; NaN rows for dropped
+                 joints; `scores` per joint; `score`), untracked (track_id None).
+        """
+        for batch in _batches(images, self.batch_size):
+            yield from self._predict_batch(batch)
+
+    def predict_frames(self, images: Iterable[np.ndarray]) -> list[list[Person]]:
+        """Poses of every frame (untracked), in order. See `iter_predict`."""
+        return list(self.iter_predict(images))
+
+    def tracker(self) -> GeometricTracker:
+        """A fresh tracker with this predictor's t_pose_dist and t_max_age (paper §3)."""
+        return GeometricTracker(self.thresholds.t_pose_dist, self.thresholds.t_max_age)
+
+    def track(self, persons: list[Person], tracker: GeometricTracker) -> list[Person]:
+        """Set `track_id` of one frame's persons with `tracker` (in place); returns them."""
+        t0 = time.perf_counter()
+        for person, track_id in zip(persons, tracker.update([p.joints for p in persons]), strict=True):
+            person.track_id = int(track_id)
+        self._tick("tracking", t0)
+        return persons
+
+    def predict_sequence(
+        self, seq: Sequence, progress: Callable[[int], Any] | None = None
+    ) -> Sequence:
+        """Tracked predictions for every frame of `seq` (labelled or not), frames in the same order.
+
+        The returned Sequence keeps the name, frame images, `is_labeled`, `frame_id`, root, format and
+        vid_id of `seq`; its persons are predictions with track IDs (a fresh tracker per sequence).
+        progress: called with 1 after each frame (e.g. a tqdm `update`).
+        """
+        tracker = self.tracker()
+        images = (read_image(seq.image_path(i), frame=i) for i in range(len(seq.frames)))
+        frames = []
+        for src, persons in zip(seq.frames, self.iter_predict(images), strict=True):
+            self.track(persons, tracker)
+            frames.append(Frame(image=src.image, persons=persons, is_labeled=src.is_labeled, frame_id=src.frame_id))
+            if progress is not None:
+                progress(1)
+        return Sequence(name=seq.name, frames=frames, root=seq.root, format=seq.format, vid_id=seq.vid_id)
