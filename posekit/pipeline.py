@@ -86,15 +86,8 @@ def ensure_data(spec: RunSpec, log: Callable[[str], None] = print) -> tuple[Path
 
     preset = "small" if spec.profile == "tiny" else "default"
     path = default_synthetic_dir(spec.profile)
-    meta = path / "dataset.json"
-    if meta.exists():
-        info = json.loads(meta.read_text())
-        if info.get("preset") == preset and info.get("seed") == spec.seed and info.get("fingerprint"):
-            return path, info["fingerprint"]
-    log(f"[data] generating the synthetic '{preset}' dataset into {path}")
-    synthetic.generate(path, preset=preset, seed=spec.seed)
-    info = json.loads(meta.read_text())
-    return path, info["fingerprint"]
+    meta = synthetic.ensure_dataset(path, preset=preset, seed=spec.seed, log=lambda m: log(f"[data] {m}"))
+    return path, meta["fingerprint"]
 
 
 def _folder_fingerprint(path: Path) -> str:
