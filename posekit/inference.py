@@ -103,9 +103,15 @@ class Predictor:
         head_chunk: int = 16,
         max_heads: int | None = DEFAULT_MAX_HEADS,
     ):
+        import keras
         import tensorflow as tf
 
+        from posekit.errors import ConfigError
         from posekit.model import single_person_heatmaps
+
+        if keras.backend.backend() != "tensorflow":
+            # Not built: a jax.jit twin of the two compiled calls below.
+            raise ConfigError(f"the Predictor runs on the TensorFlow backend, not KERAS_BACKEND={keras.backend.backend()}")
 
         self.model = model
         self.config = config if config is not None else model.config
