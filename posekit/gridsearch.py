@@ -1,0 +1,338 @@
+"""The threshold grid search of paper §4 over cached network outputs.
+
+Paper §4: "We obtained values of the parameters defined in Sec. 2 and 3 with grid search and set them
+as follows: t_head = 0.2; t_head_dist = 4; t_joint = 0.3; t_person = 3; t_pose_dist = 200;
+t_max_age = 10." The paper gives neither the grid nor the objective; posekit's choices are below.
+
+The network runs **once** over the validation frames (`build_cache`). For every frame the cache keeps
+the head heatmap and, for every head *candidate* — every local maximum with value ≥ the loosest
+`t_head` of the grid, with no distance suppression — the result of component 2 decoded without
+thresholds: each joint's argmax position (image px) and value. Every threshold combination is then
+scored from the cache (`score_grid`) with the very functions inference uses:
+
+- heads: `decoding.find_head_peaks(head_heatmap, t_head, t_head_dist)` on the cached heatmap; its peaks
+  are a subset of the candidates (a peak is a local maximum ≥ t_head ≥ the loosest t_head), so their
+  component-2 outputs are looked up, not recomputed;
+- joints and persons: `decoding.apply_joint_thresholds` (t_joint, t_person);
+- tracking: `tracking.track_sequence` (t_pose_dist, t_max_age);
+- scores: `evaluation.evaluate` (Table 1 mAP and Table 2 MOTA).
+
+Not in the paper: the objective. The default ranks combinations by mAP + MOTA (both in %), since the
+paper reports both tables with one set of thresholds; `objective="map"` or `"mota"` ranks by one alone.
+Not in the paper: the default grid (`GridSpec`): values around the paper's, with `t_pose_dist` in image
+pixels scaled to the frame size (the paper's 200 px are for PoseTrack's ~1280-px-wide frames).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from posekit.config import Thresholds
+from posekit.data.schema import Frame, Person, Sequence
+from posekit.decoding import apply_joint_thresholds, find_head_peaks
+from posekit.errors import ConfigError, DataError
+from posekit.fileio import atomic_write_bytes, atomic_write_json
+from posekit.tracking import track_sequence
+
+THRESHOLD_NAMES = ("t_head", "t_head_dist", "t_joint", "t_person", "t_pose_dist", "t_max_age")
+OBJECTIVES = ("sum", "map", "mota")
+
+
+@dataclass(frozen=True)
+class GridSpec:
+    """The values tried for each threshold (paper §2, §3). Defaults include the paper's values."""
+
+    t_head: tuple[float, ...] = (0.1, 0.2, 0.3, 0.4)
+    t_head_dist: tuple[float, ...] = (2.0, 4.0, 6.0)
+    t_joint: tuple[float, ...] = (0.1, 0.2, 0.3, 0.4)
+    t_person: tuple[float, ...] = (1.0, 2.0, 3.0, 4.0)
+    t_pose_dist: tuple[float, ...] = (100.0, 200.0, 400.0)  # image px at PoseTrack's ~1280-px-wide frames
+    t_max_age: tuple[int, ...] = (5, 10, 20)
+
+    @property
+    def size(self) -> int:
+        return int(np.prod([len(getattr(self, n)) for n in THRESHOLD_NAMES]))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> GridSpec:
+        unknown = set(data) - set(THRESHOLD_NAMES)
+        if unknown:
+            raise ConfigError(f"unknown grid thresholds {sorted(unknown)}; known: {', '.join(THRESHOLD_NAMES)}")
+        values = {}
+        for k, v in data.items():
+            seq = v if isinstance(v, (list, tuple)) else [v]
+            if not seq:
+                raise ConfigError(f"grid for {k} is empty")
+            values[k] = tuple(int(x) if k == "t_max_age" else float(x) for x in seq)
+        return dataclasses.replace(cls(), **values)
+
+    @classmethod
+    def parse(cls, items: list[str]) -> GridSpec:
+        """From CLI strings `t_head=0.1,0.2`."""
+        data = {}
+        for item in items:
+            if "=" not in item:
+                raise ConfigError(f"grid item {item!r} must look like t_head=0.1,0.2")
+            k, v = item.split("=", 1)
+            try:
+                data[k.strip()] = [float(x) for x in v.split(",") if x.strip()]
+            except ValueError:
+                raise ConfigError(f"grid item {item!r}: values must be numbers") from None
+        return cls.from_dict(data)
+
+
+# ---------------------------------------------------------------------------------------------
+# The cache
+
+
+@dataclass
+class FrameCache:
+    """One frame's network outputs, as far as the thresholds need them.
+
+    head_heatmap: (h, w) float32 multi-person head heatmap.
+    cand_xy:      (K, 2) int heatmap x, y of the head candidates.
+    joints:       (K, 15, 3) float64 image x, y and heatmap value of each joint's maximum (no thresholds).
+    """
+
+    head_heatmap: np.ndarray
+    cand_xy: np.ndarray
+    joints: np.ndarray
+
+
+@dataclass
+class SequenceCache:
+    name: str
+    frames: list[FrameCache]  # every frame of the sequence, in order
+
+
+@dataclass
+class GridCache:
+    """The network outputs for a list of sequences, plus how long the single network pass took."""
+
+    sequences: list[SequenceCache]
+    t_head_min: float
+    max_heads: int | None
+    network_seconds: float = 0.0
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def save(self, path: str | Path) -> None:
+        """One compressed .npz (written atomically)."""
+        import io
+
+        arrays: dict[str, np.ndarray] = {}
+        for s, seq in enumerate(self.sequences):
+            for f, fc in enumerate(seq.frames):
+                arrays[f"{s}/{f}/head"] = fc.head_heatmap
+                arrays[f"{s}/{f}/cand"] = fc.cand_xy
+                arrays[f"{s}/{f}/joints"] = fc.joints
+        import json
+
+        arrays["meta"] = np.frombuffer(json.dumps({
+            "names": [s.name for s in self.sequences], "n_frames": [len(s.frames) for s in self.sequences],
+            "t_head_min": self.t_head_min, "max_heads": self.max_heads, "network_seconds": self.network_seconds,
+            "meta": self.meta}).encode(), dtype=np.uint8)
+        buf = io.BytesIO()
+        np.savez_compressed(buf, **arrays)
+        atomic_write_bytes(path, buf.getvalue())
+
+    @classmethod
+    def load(cls, path: str | Path) -> GridCache:
+        import json
+
+        try:
+            data = np.load(path)
+            meta = json.loads(bytes(data["meta"]).decode())
+            seqs = []
+            for s, (name, n) in enumerate(zip(meta["names"], meta["n_frames"])):
+                frames = [FrameCache(data[f"{s}/{f}/head"], data[f"{s}/{f}/cand"], data[f"{s}/{f}/joints"])
+                          for f in range(n)]
+                seqs.append(SequenceCache(name, frames))
+        except (OSError, KeyError, ValueError) as err:
+            raise DataError(path, f"not a readable grid-search cache ({err})") from None
+        return cls(seqs, meta["t_head_min"], meta["max_heads"], meta["network_seconds"], meta.get("meta", {}))
+
+
+def build_cache(predictor: Any, sequences: list[Sequence], t_head_min: float,
+                progress: Callable[[int], Any] | None = None) -> GridCache:
+    """Run the network once over every frame of `sequences` and keep what the thresholds need.
+
+    predictor: a `posekit.inference.Predictor` (its component calls, letterbox and head-mask σ are used;
+               its `max_heads` bound applies when peaks are selected from the cache, as in inference).
+    t_head_min: the loosest t_head of the grid. Component 2 runs for every local maximum of the head
+               heatmap at or above it, so keep it above the noise floor of a trained network (≥ 0.05).
+    """
+    from posekit.decoding import decode_single_person, head_masks, heatmap_to_image
+    from posekit.inference import read_image
+
+    cfg = predictor.config
+    w, h = predictor.heatmap_size
+    stride = predictor.stride
+    t0 = time.perf_counter()
+    out = []
+    for seq in sequences:
+        frames: list[FrameCache] = []
+        indices = list(range(len(seq.frames)))
+        for start in range(0, len(indices), predictor.batch_size):
+            batch = indices[start:start + predictor.batch_size]
+            images = [read_image(seq.image_path(i), frame=i) for i in batch]
+            net = predictor.run_network(images)
+            heads = net["head_heatmap"][..., 0]  # (B, h, w)
+            cands, frame_index = [], []
+            for b in range(len(batch)):
+                # t_head_dist = 0 and no max_heads bound: every local maximum >= t_head_min is a
+                # candidate, so whatever a stricter (t_head, t_head_dist) keeps is among them.
+                p, _ = find_head_peaks(heads[b], t_head_min, 0.0, None)
+                cands.append(p)
+                frame_index.append(np.full(len(p), b, np.int32))
+            cand_all = np.concatenate(cands)
+            fidx = np.concatenate(frame_index)
+            masked = head_masks(cand_all, h, w, cfg.targets.head_mask_sigma) * net["head_heatmap"][fidx]
+            final = predictor.run_component2(net["features"], net["multi_person_heatmaps"], masked, fidx, final=True)
+            joints, _ = decode_single_person(final, -np.inf, -np.inf)  # (K, 15, 3) heatmap x, y, value
+            k = 0
+            for b in range(len(batch)):
+                n = len(cands[b])
+                jb = joints[k:k + n].copy()
+                size = (images[b].shape[1], images[b].shape[0])
+                jb[..., :2] = heatmap_to_image(jb[..., :2], stride, net["letterbox"][b], image_size=size)
+                frames.append(FrameCache(heads[b].astype(np.float32), cands[b].astype(np.int32), jb))
+                k += n
+                if progress is not None:
+                    progress(1)
+        out.append(SequenceCache(seq.name, frames))
+    return GridCache(out, float(t_head_min), predictor.max_heads, time.perf_counter() - t0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Scoring
+
+
+def _detections(cache: GridCache, t_head: float, t_head_dist: float, t_joint: float, t_person: float
+                ) -> list[list[list[np.ndarray]]]:
+    """Per sequence, per frame: the kept poses (15, 3) image x, y, value — exactly as inference decodes."""
+    if t_head < cache.t_head_min:
+        raise ConfigError(f"t_head {t_head} is below the cache's loosest t_head {cache.t_head_min}")
+    result = []
+    for seq in cache.sequences:
+        per_frame = []
+        for fc in seq.frames:
+            peaks, _ = find_head_peaks(fc.head_heatmap, t_head, t_head_dist, cache.max_heads)
+            if len(peaks) == 0:
+                per_frame.append([])
+                continue
+            index = {(int(x), int(y)): k for k, (x, y) in enumerate(fc.cand_xy)}
+            rows = [index[(int(x), int(y))] for x, y in peaks]  # always present: see build_cache
+            joints, keep = apply_joint_thresholds(fc.joints[rows], t_joint, t_person)
+            per_frame.append([joints[i] for i in np.flatnonzero(keep)])
+        result.append(per_frame)
+    return result
+
+
+def predictions_at(cache: GridCache, gt: list[Sequence], th: Thresholds,
+                   detections: list[list[list[np.ndarray]]] | None = None) -> list[Sequence]:
+    """The tracked prediction sequences the pipeline would write with thresholds `th`."""
+    if detections is None:
+        detections = _detections(cache, th.t_head, th.t_head_dist, th.t_joint, th.t_person)
+    preds = []
+    by_name = {s.name: s for s in gt}
+    for seq, dets in zip(cache.sequences, detections):
+        ids = track_sequence([[p[:, :2] for p in frame] for frame in dets], th.t_pose_dist, th.t_max_age)
+        src = by_name[seq.name]
+        frames = []
+        for f, (poses, tids) in enumerate(zip(dets, ids)):
+            persons = []
+            for pose, tid in zip(poses, tids):
+                scores = pose[:, 2].copy()
+                joints = np.concatenate([pose[:, :2], np.where(np.isnan(scores), np.nan, 1.0)[:, None]], axis=1)
+                persons.append(Person(joints=joints, scores=scores, score=float(np.nanmean(scores)), track_id=int(tid)))
+            frames.append(Frame(image=src.frames[f].image, persons=persons, is_labeled=src.frames[f].is_labeled,
+                                frame_id=src.frames[f].frame_id))
+        preds.append(Sequence(name=seq.name, frames=frames, root=src.root, format=src.format, vid_id=src.vid_id))
+    return preds
+
+
+def objective_value(map_total: float, mota_total: float, objective: str) -> float:
+    if objective == "sum":
+        return map_total + mota_total
+    if objective == "map":
+        return map_total
+    if objective == "mota":
+        return mota_total
+    raise ConfigError(f"unknown grid-search objective {objective!r}; choose one of {', '.join(OBJECTIVES)}")
+
+
+def score_grid(cache: GridCache, gt: list[Sequence], grid: GridSpec, objective: str = "sum",
+               progress: Callable[[int], Any] | None = None) -> pd.DataFrame:
+    """Score every threshold combination from the cache: one row per combination.
+
+    Columns: the six thresholds, mAP (Table 1 Total), MOTA (Table 2 Total), MOTP, Prec, Rec, objective.
+    Detections are decoded once per (t_head, t_head_dist, t_joint, t_person) and tracked and evaluated
+    for every (t_pose_dist, t_max_age).
+    """
+    from posekit.evaluation import evaluate
+
+    objective_value(0.0, 0.0, objective)  # validate early
+    rows = []
+    for t_head, t_head_dist, t_joint, t_person in itertools.product(grid.t_head, grid.t_head_dist, grid.t_joint,
+                                                                     grid.t_person):
+        dets = _detections(cache, t_head, t_head_dist, t_joint, t_person)
+        for t_pose_dist, t_max_age in itertools.product(grid.t_pose_dist, grid.t_max_age):
+            th = Thresholds(t_head, t_head_dist, t_joint, t_person, t_pose_dist, int(t_max_age))
+            res = evaluate(gt, predictions_at(cache, gt, th, dets))
+            t2 = res.table2.loc["MOT"]
+            row = dataclasses.asdict(th) | {
+                "mAP": res.ap_total, "MOTA": res.mota_total, "MOTP": float(t2["MOTP Total"]),
+                "Prec": float(t2["Prec Total"]), "Rec": float(t2["Rec Total"]),
+            }
+            row["objective"] = objective_value(_nz(row["mAP"]), _nz(row["MOTA"]), objective)
+            rows.append(row)
+            if progress is not None:
+                progress(1)
+    return pd.DataFrame(rows)
+
+
+def _nz(v: float) -> float:
+    return -1e9 if v != v else float(v)
+
+
+def best_thresholds(scores: pd.DataFrame) -> Thresholds:
+    """The combination with the highest objective (first in grid order on ties)."""
+    best = scores.loc[scores["objective"].idxmax()]
+    return Thresholds(**{k: (int(best[k]) if k == "t_max_age" else float(best[k])) for k in THRESHOLD_NAMES})
+
+
+def write_thresholds(th: Thresholds, path: str | Path, extra: dict[str, Any] | None = None) -> None:
+    """`thresholds.json`: the chosen thresholds (loadable by `load_thresholds`) and how they were found."""
+    atomic_write_json(path, {"thresholds": dataclasses.asdict(th), **(extra or {})})
+
+
+def load_thresholds(path: str | Path) -> Thresholds:
+    """Thresholds from a `thresholds.json` written by `write_thresholds` (or a flat mapping)."""
+    import json
+
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as err:
+        raise DataError(path, f"cannot read thresholds ({err})") from None
+    data = data.get("thresholds", data)
+    unknown = set(data) - set(THRESHOLD_NAMES)
+    missing = set(THRESHOLD_NAMES) - set(data)
+    if unknown or missing:
+        raise DataError(path, f"thresholds file: unknown {sorted(unknown)}, missing {sorted(missing)}")
+    return Thresholds(**{k: (int(data[k]) if k == "t_max_age" else float(data[k])) for k in THRESHOLD_NAMES})
+
+
+def default_grid_for(frame_width: float) -> GridSpec:
+    """The default grid with t_pose_dist scaled to the frame width (paper: 200 px at ~1280 px wide)."""
+    base = GridSpec()
+    scale = frame_width / 1280.0
+    return dataclasses.replace(base, t_pose_dist=tuple(round(v * scale, 2) for v in base.t_pose_dist))
