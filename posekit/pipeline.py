@@ -69,10 +69,14 @@ class RunSpec:
         return REPO_ROOT / "results" / f"{self.profile}-{name}"
 
 
+def synthetic_preset(profile: str) -> str:
+    """The synthetic preset a profile trains and evaluates on: `small` for `tiny` (tests), else `default`."""
+    return "small" if profile == "tiny" else "default"
+
+
 def default_synthetic_dir(profile: str) -> Path:
     """Where the embedded synthetic data is generated on first use (git-ignored `data/`)."""
-    preset = "small" if profile == "tiny" else "default"
-    return REPO_ROOT / "data" / f"synthetic-{preset}"
+    return REPO_ROOT / "data" / f"synthetic-{synthetic_preset(profile)}"
 
 
 def ensure_data(spec: RunSpec, log: Callable[[str], None] = print) -> tuple[Path, str]:
@@ -84,7 +88,7 @@ def ensure_data(spec: RunSpec, log: Callable[[str], None] = print) -> tuple[Path
         return path, _folder_fingerprint(path)
     from posekit.data import synthetic
 
-    preset = "small" if spec.profile == "tiny" else "default"
+    preset = synthetic_preset(spec.profile)
     path = default_synthetic_dir(spec.profile)
     meta = synthetic.ensure_dataset(path, preset=preset, seed=spec.seed, log=lambda m: log(f"[data] {m}"))
     return path, meta["fingerprint"]
@@ -107,7 +111,8 @@ def stage_parameters(spec: RunSpec, data_dir: Path) -> dict[str, Any]:
         "data_dir": str(data_dir),
         "run_dir": str(spec.run_dir),
         "seed": spec.seed,
-        "overrides": ",".join(spec.overrides),
+        "overrides": ";".join(spec.overrides),
+        "synthetic_preset": synthetic_preset(spec.profile) if spec.data == "synthetic" else "",
     }
 
 
@@ -224,6 +229,7 @@ def _execute(nb_in: Path, nb_out: Path, params: dict[str, Any]) -> None:
     tmp = nb_out.with_name(f".{nb_out.name}.running.ipynb")
     env_backup = os.environ.get("PYTHONPATH")
     os.environ["PYTHONPATH"] = str(REPO_ROOT) + (os.pathsep + env_backup if env_backup else "")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # the kernels' TensorFlow start-up chatter
     try:
         pm.execute_notebook(str(nb_in), str(tmp), parameters=params, kernel_name="python3",
                             progress_bar=False, cwd=str(NOTEBOOK_DIR), log_output=False)
@@ -244,4 +250,7 @@ def _execute(nb_in: Path, nb_out: Path, params: dict[str, Any]) -> None:
         else:
             os.environ["PYTHONPATH"] = env_backup
     os.replace(tmp, nb_out)
+    stale = nb_out.with_name(f"{nb_out.stem}.failed.ipynb")
+    if stale.exists():
+        stale.unlink()
 

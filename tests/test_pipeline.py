@@ -14,7 +14,7 @@ from posekit.results import compare_runs, to_latex, to_markdown, write_table
 
 def _notebook(path, code: str) -> None:
     nb = nbformat.v4.new_notebook()
-    params = nbformat.v4.new_code_cell("run_dir = ''\nprofile = 'tiny'\ndata_dir = ''\nseed = 0\noverrides = ''")
+    params = nbformat.v4.new_code_cell("run_dir = ''\nprofile = 'tiny'\ndata_dir = ''\nseed = 0\noverrides = ''\nsynthetic_preset = ''")
     params.metadata["tags"] = ["parameters"]
     nb.cells = [params, nbformat.v4.new_code_cell(code)]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
