@@ -393,12 +393,17 @@ class _JointAccumulator:
         n, m = len(oids), len(hids)
         c = self.counts
         c["num_objects"] += n
+        if n == 0 or m == 0:  # nothing can pair: all misses / all false positives
+            c["num_misses"] += n
+            c["num_false_positives"] += m
+            self.matched_last = set()
+            return
         finite = np.isfinite(dists)
         self.sum_d_events += float(dists[finite].sum())  # RAW rows
         matched_now: set[int] = set()
         o_used = np.zeros(n, dtype=bool)
         h_used = np.zeros(m, dtype=bool)
-        if n and m and finite.any():
+        if finite.any():
             # 1. Carry earlier pairings forward.
             col_of = {h: j for j, h in enumerate(hids)}
             for i, o in enumerate(oids):
@@ -475,10 +480,11 @@ def _mot_sequence(frames: list[_FrameResult], settings: EvaluationSettings) -> l
                 acc.dummy()
             continue
         gt_ids, pr_ids = a.gt_ids.tolist(), a.pr_ids.tolist()
+        dist_t = fr.mot_dist.transpose(2, 1, 0)  # (15, G, P)
         for j, acc in enumerate(accs):
             gi = np.flatnonzero(a.gt_has[:, j])
             pi = np.flatnonzero(a.pr_has[:, j])
-            d = fr.mot_dist[np.ix_(pi, gi, [j])][:, :, 0].T  # (len(gi), len(pi))
+            d = dist_t[j][gi][:, pi]  # (len(gi), len(pi))
             acc.update([gt_ids[g] for g in gi], [pr_ids[p] for p in pi], d)
     return [acc.result(settings.motp) for acc in accs]
 

@@ -51,7 +51,11 @@ def test_every_profile_keeps_the_lowest_level_whole_at_7x4(name):
 def test_small_profiles_change_sizes_only(name):
     c, p = get_profile(name), get_profile("paper")
     assert c.targets == p.targets and c.thresholds == p.thresholds
-    assert c.train.learning_rate == p.train.learning_rate and c.train.batch_size == p.train.batch_size
+    assert c.train.batch_size == p.train.batch_size
+    if name == "tiny":
+        assert c.train.learning_rate == p.train.learning_rate
+    else:  # the shortened cpu schedule uses 10× the paper's learning rate (see posekit.config)
+        assert c.train.learning_rate == 10 * p.train.learning_rate
     # translation scales with the input width: 100 px at 896 px.
     assert c.augment.translation_px[1] == pytest.approx(100 * c.network.input_width / 896)
 
