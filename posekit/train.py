@@ -26,7 +26,9 @@ writes files; every worker reads the chief's checkpoint, so RUN_DIR must be on s
 
 Run folder: `config.json`, `checkpoint.weights.h5`, `losses.csv` (iteration, loss, head_loss, pose_loss,
 decay_loss: means over the last `log_every` iterations), `tensorboard/` (the same scalars), `model.keras`.
-A NaN or inf loss raises `TrainingError` naming the iteration; the checkpoint on disk is left as it was.
+A NaN or inf loss raises `TrainingError` naming the iteration; the checkpoint on disk is left as it was,
+and no checkpoint is written from weights that are not all finite. Temp files of writes cut short by a
+kill are removed when the run starts again.
 """
 
 from __future__ import annotations
@@ -291,11 +293,12 @@ def train(
         )
     if chief:
         run_dir.mkdir(parents=True, exist_ok=True)
+        for stale in run_dir.glob(".*.tmp*"):  # temp files of writes cut short by a kill
+            if stale.is_file():
+                stale.unlink()
         save_config(config, config_path)
         _rewrite_csv(csv_path, start)
-    if start == t.iterations and final_path.exists():
-        if progress and chief:
-            print(f"posekit train: {run_dir} is already trained ({start} iterations)")
+    if start == t.iterations and final_path.exists():  # finished earlier: nothing to do
         return TrainResult(run_dir, start, resumed_from, {}, 0.0, trainer.model)
 
     writer = tf.summary.create_file_writer(str(run_dir / "tensorboard")) if chief else None

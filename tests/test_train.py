@@ -56,7 +56,9 @@ def test_resume_after_interruption_matches_uninterrupted_run(tmp_path):
         train(config, batches, run, hooks=[_kill_at(10)], progress=False)
     assert (run / CHECKPOINT_NAME).exists() and not (run / "model.keras").exists()
     assert [r["iteration"] for r in _rows(run)] == ["2", "4", "6", "8", "10"]
+    (run / ".checkpoint.weights.h5.999.tmp.weights.h5").write_bytes(b"half")  # a write cut short by a kill
     resumed = train(config, batches, run, progress=False)
+    assert not list(run.glob(".*"))
     # Checkpoints at 4 and 8; killed at 10 -> resumes from 8 and ends at 12 like the whole run.
     assert resumed.resumed_from == 8 and resumed.iterations == 12
     for a, b in zip(_weights(whole.model), _weights(resumed.model)):

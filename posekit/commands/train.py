@@ -45,7 +45,9 @@ def run(args: argparse.Namespace) -> int:
     result = train_on_posetrack(
         config, args.data, args.out, split=args.split, strategy=args.strategy, progress=not args.quiet
     )
-    if not args.quiet:
+    if not args.quiet and not result.last_losses:
+        print(f"posekit train: {result.run_dir} is already trained ({result.iterations} iterations)")
+    elif not args.quiet:
         last = ", ".join(f"{k} {v:.4g}" for k, v in result.last_losses.items())
         resumed = f", resumed from {result.resumed_from}" if result.resumed_from else ""
         print(f"posekit train: {result.iterations} iterations{resumed} in {result.seconds:.0f} s"

@@ -1,0 +1,54 @@
+"""`posekit train` killed with SIGKILL mid-run, then rerun with the same command, ends at the same iteration
+count with one CSV row per logged iteration (paper §4 training; resuming is not in the paper)."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT.parent / "shared" / "fixtures"
+
+
+@pytest.mark.skipif(not (FIXTURES / "posetrack18").is_dir(), reason="shared fixtures (../shared/fixtures) absent")
+@pytest.mark.skipif(importlib.util.find_spec("posekit.dataset") is None, reason="posekit.dataset not built yet")
+def test_sigkill_then_same_command_resumes_to_the_end(tmp_path):
+    run = tmp_path / "run"
+    cmd = [sys.executable, "-m", "posekit", "train", "--profile", "tiny", "--data", str(FIXTURES / "posetrack18"),
+           "--split", "val", "--out", str(run), "--quiet", "--set", "train.iterations=400",
+           "--set", "train.checkpoint_every=5", "--set", "train.log_every=5"]
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.time() + 240
+    while not (run / "checkpoint.weights.h5").exists():
+        assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
+        assert time.time() < deadline, "no checkpoint within 240 s"
+        time.sleep(0.2)
+    time.sleep(1.0)  # somewhere between two checkpoints, possibly inside a write
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert not (run / "model.keras").exists()
+    # Rerun the same command with fewer remaining iterations to keep the test short (a bookkeeping change).
+    cmd[cmd.index("train.iterations=400")] = "train.iterations=60"
+    with open(run / "losses.csv", newline="") as fh:
+        before = [int(r["iteration"]) for r in csv.DictReader(fh) if r.get("decay_loss")]
+    assert before and max(before) < 60, "the first run got too far before the kill; raise iterations"
+    done = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert (run / "model.keras").exists()
+    assert not [p.name for p in run.iterdir() if p.name.startswith(".")]  # no temp files left behind
+    with open(run / "losses.csv", newline="") as fh:
+        rows = [int(r["iteration"]) for r in csv.DictReader(fh)]
+    assert rows == list(range(5, 61, 5))
+    from posekit.model import load_model
+
+    model = load_model(run)
+    assert model.config.train.iterations == 60
