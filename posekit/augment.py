@@ -32,7 +32,7 @@ from posekit.config import AugmentConfig, NetworkConfig
 from posekit.joints import flip_permutation
 
 #: Not in the paper: grey padding, i.e. 0 after (v - 128) / 128, the network's neutral input value.
-PAD_VALUE: int = 128
+PAD_VALUE: int = int(-AugmentConfig().intensity_offset)
 
 
 # ---------------------------------------------------------------------------------------------

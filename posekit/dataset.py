@@ -23,9 +23,7 @@ which worker builds it or when.
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
-import cv2
 import keras
 import numpy as np
 
@@ -33,6 +31,7 @@ from posekit.augment import augment_sample, sample_augmentation
 from posekit.config import Config
 from posekit.data.schema import Sequence
 from posekit.errors import DataError
+from posekit.imageio import read_image
 from posekit.targets import (
     head_mask,
     ignore_mask,
@@ -42,24 +41,12 @@ from posekit.targets import (
     single_person_targets,
 )
 
+#: `load_image` is `posekit.imageio.read_image` (kept under this name for the dataset's callers).
+load_image = read_image
+
 #: Not in the paper: how many augmentation draws to try so that the person of interest's head centre
 #: stays inside the input image (otherwise the head mask, the only cue of who to pose, is empty).
 MAX_AUGMENT_DRAWS: int = 10
-
-
-def load_image(path: str | Path) -> np.ndarray:
-    """(H, W, 3) uint8 RGB image read from `path`; DataError naming the file when missing or unreadable."""
-    path = Path(path)
-    try:
-        data = np.fromfile(path, dtype=np.uint8)
-    except FileNotFoundError:
-        raise DataError(path, "image file not found") from None
-    except OSError as err:
-        raise DataError(path, f"cannot read image ({err.strerror or err})") from None
-    image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
-    if image is None:
-        raise DataError(path, "cannot decode image (not a JPEG/PNG or truncated)")
-    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
 
 
 def make_sample(

@@ -35,7 +35,7 @@ from posekit.augment import letterbox, normalize_intensity
 from posekit.config import Config, Thresholds
 from posekit.data.schema import Frame, Person, Sequence
 from posekit.decoding import decode_single_person, find_head_peaks, head_masks, heatmap_to_image
-from posekit.errors import DataError
+from posekit.imageio import read_image  # noqa: F401  (re-exported: posekit.inference.read_image)
 from posekit.tracking import GeometricTracker
 
 #: Not in the paper: at most this many heads per frame (the strongest), so an untrained network whose
@@ -44,16 +44,6 @@ from posekit.tracking import GeometricTracker
 DEFAULT_MAX_HEADS = 100
 
 TIMING_KEYS = ("letterbox", "component1", "heads", "component2", "decode", "tracking")
-
-
-def read_image(path: Any, frame: int | None = None) -> np.ndarray:
-    """(H, W, 3) uint8 RGB of an image file; DataError naming the file when it cannot be read."""
-    import cv2
-
-    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if image is None:
-        raise DataError(path, "cannot read image (missing, unreadable or not an image)", frame=frame)
-    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
 
 
 def _as_rgb(image: np.ndarray) -> np.ndarray:

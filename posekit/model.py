@@ -51,7 +51,7 @@ import keras
 from keras import ops
 
 from posekit.config import Config, NetworkConfig, from_dict, load_config
-from posekit.errors import DataError
+from posekit.errors import ConfigError, DataError
 
 OUTPUT_KEYS = ("multi_person_heatmaps", "head_heatmap", "filtered_heatmaps", "single_person_heatmaps")
 
@@ -112,8 +112,8 @@ def _unet(x: Any, net: NetworkConfig, prefix: str, seeds: _Seeds) -> Any:
 def _check_sizes(net: NetworkConfig) -> None:
     divisor = net.heatmap_stride * 2 ** (net.num_levels - 1)
     if net.input_width % divisor or net.input_height % divisor:
-        raise ValueError(
-            f"input {net.input_width}x{net.input_height} must be divisible by {divisor} "
+        raise ConfigError(
+            f"network input {net.input_width}x{net.input_height} must be divisible by {divisor} "
             f"(2**feature_blocks * 2**(num_levels-1)) so every U-Net level is whole"
         )
 

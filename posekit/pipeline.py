@@ -64,7 +64,7 @@ class RunSpec:
     @property
     def run_dir(self) -> Path:
         if self.out:
-            return Path(self.out)
+            return Path(self.out).resolve()  # the notebooks run with cwd=notebooks/: pass absolute paths
         name = "synthetic" if self.data == "synthetic" else Path(self.data).name
         return REPO_ROOT / "results" / f"{self.profile}-{name}"
 
@@ -82,7 +82,7 @@ def default_synthetic_dir(profile: str) -> Path:
 def ensure_data(spec: RunSpec, log: Callable[[str], None] = print) -> tuple[Path, str]:
     """The data folder for the run and its fingerprint; generates the synthetic set when missing."""
     if spec.data != "synthetic":
-        path = Path(spec.data)
+        path = Path(spec.data).resolve()
         if not path.exists():
             raise PosekitError(f"{path}: data folder does not exist")
         return path, _folder_fingerprint(path)
@@ -97,7 +97,7 @@ def ensure_data(spec: RunSpec, log: Callable[[str], None] = print) -> tuple[Path
 def _folder_fingerprint(path: Path) -> str:
     """sha256 over the names and bytes of the annotation JSON files of a PoseTrack folder."""
     h = hashlib.sha256()
-    files = sorted(p for p in path.rglob("*.json") if "annotations" in p.parts or p.parent == path)
+    files = sorted(p for p in path.rglob("*.json") if "annotations" in p.relative_to(path).parts or p.parent == path)
     for p in files:
         h.update(str(p.relative_to(path)).encode())
         h.update(p.read_bytes())
@@ -116,13 +116,28 @@ def stage_parameters(spec: RunSpec, data_dir: Path) -> dict[str, Any]:
     }
 
 
-def stage_key(notebook: Path, params: dict[str, Any], fingerprint: str, previous_key: str) -> str:
+def stage_key(notebook: Path, params: dict[str, Any], fingerprint: str, previous_key: str,
+              config: dict[str, Any] | None = None, code: str = "") -> str:
+    """What decides a stage's result: its notebook, parameters, the resolved config, the data, posekit's
+    code and the previous stage's key (so a change re-runs that stage and every later one)."""
     h = hashlib.sha256()
     h.update(_notebook_source(notebook).encode())
     h.update(json.dumps(params, sort_keys=True).encode())
+    h.update(json.dumps(config or {}, sort_keys=True).encode())
     h.update(fingerprint.encode())
+    h.update(code.encode())
     h.update(previous_key.encode())
     return h.hexdigest()[:16]
+
+
+def code_fingerprint() -> str:
+    """sha256 over posekit's source files (a fix in the package re-runs the stages it may change)."""
+    h = hashlib.sha256()
+    package = Path(__file__).resolve().parent
+    for p in sorted(package.rglob("*.py")):
+        h.update(str(p.relative_to(package)).encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()
 
 
 def _notebook_source(notebook: Path) -> str:
@@ -183,15 +198,20 @@ def reproduce(spec: RunSpec, stages: list[str] | None = None, force: bool = Fals
         "packages": package_versions(),
         "git_commit": git_commit(),
         "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},
+        "code_fingerprint": code_fingerprint(),
         "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "stages": previous,
     })
     prev_key = ""
+    code = manifest["code_fingerprint"]
     wanted = set(stages) if stages else None
+    unknown = sorted(wanted - {s for s, _ in STAGES}) if wanted else []
+    if unknown:
+        raise PosekitError(f"unknown stage(s) {', '.join(unknown)}; stages: {', '.join(s for s, _ in STAGES)}")
     for i, (stem, what) in enumerate(STAGES, 1):
         nb_in = NOTEBOOK_DIR / f"{stem}.ipynb"
         nb_out = run_dir / f"{stem}.ipynb"
-        key = stage_key(nb_in, params, fingerprint, prev_key)
+        key = stage_key(nb_in, params, fingerprint, prev_key, manifest["config"], code)
         prev_key = key
         done = previous.get(stem, {})
         label = f"[{i}/{len(STAGES)}] {stem}"

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import colorsys
 from collections.abc import Sequence as Seq
-from pathlib import Path
 
 import cv2
 import numpy as np
 
 from posekit.data.schema import Frame
+from posekit.imageio import read_image  # noqa: F401  (re-exported: posekit.viz.read_image)
 from posekit.joints import JOINT_SIDE, SKELETON
 
 RGB = tuple[int, int, int]
@@ -39,14 +39,6 @@ def track_color(track_id: int | None) -> RGB:
     v = 0.95 if int(track_id) % 3 != 1 else 0.8
     r, g, b = colorsys.hsv_to_rgb(h, s, v)
     return int(round(255 * r)), int(round(255 * g)), int(round(255 * b))
-
-
-def read_image(path: str | Path) -> np.ndarray:
-    """Read an image file as (H, W, 3) uint8 RGB; FileNotFoundError when unreadable."""
-    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if image is None:
-        raise FileNotFoundError(f"{path}: cannot read image")
-    return np.ascontiguousarray(image[..., ::-1])
 
 
 def _pt(x: float, y: float) -> tuple[int, int]:

@@ -102,14 +102,14 @@ track id (colour). Grey polygons are ignore regions: people who are not annotate
 evaluation (ignore handling) must not count.
 """),
     code("""
-from posekit.dataset import load_image
+from posekit.imageio import read_image
 from posekit.viz import draw_frame, frame_grid
 
 shown = []
 for seq in val_sequences[:4]:
     labelled = seq.labeled_frames
     for f in (labelled[0], labelled[len(labelled) // 2]):
-        shown.append(draw_frame(load_image(seq.image_path(f)), seq.frames[f]))
+        shown.append(draw_frame(read_image(seq.image_path(f)), seq.frames[f]))
 grid = frame_grid(shown, ncols=4)
 plt.figure(figsize=(16, 16 * grid.shape[0] / grid.shape[1]))
 plt.imshow(grid)
@@ -238,7 +238,7 @@ of the next notebook tunes them for this data): left the ground truth, right the
     code("""
 from posekit.data.posetrack import read_split
 from posekit.data.schema import Frame
-from posekit.dataset import load_image
+from posekit.imageio import read_image
 from posekit.inference import Predictor
 from posekit.viz import draw_frame, frame_grid
 
@@ -246,7 +246,7 @@ val_sequences = read_split(data_dir, "val")
 predictor = Predictor(result.model, config=config)
 seq = max(val_sequences, key=lambda s: len(s.frames[s.labeled_frames[0]].persons))
 f = seq.labeled_frames[len(seq.labeled_frames) // 2]
-image = load_image(seq.image_path(f))
+image = read_image(seq.image_path(f))
 persons = predictor.predict_frames([image])[0]
 pair = frame_grid([draw_frame(image, seq.frames[f]), draw_frame(image, Frame(image="", persons=persons))], ncols=2)
 plt.figure(figsize=(14, 4.2))
@@ -276,12 +276,12 @@ import time
 
 from posekit import gridsearch as gs
 from posekit.data.posetrack import read_split
-from posekit.dataset import load_image
+from posekit.imageio import read_image
 from posekit.inference import Predictor
 from posekit.model import load_model
 
 val_sequences = read_split(data_dir, "val")
-frame_width = load_image(val_sequences[0].image_path(0)).shape[1]
+frame_width = read_image(val_sequences[0].image_path(0)).shape[1]
 grid = gs.default_grid_for(frame_width)
 if quick_grid:
     grid = dataclasses.replace(grid, **{k: getattr(grid, k)[:2] for k in gs.THRESHOLD_NAMES})
@@ -427,7 +427,8 @@ NB05 = header(
 ) + [
     code("""
 from posekit.data.posetrack import read_folder, read_split
-from posekit.dataset import load_image, make_sample
+from posekit.dataset import make_sample
+from posekit.imageio import read_image
 from posekit.decoding import find_head_peaks, head_masks
 from posekit.gridsearch import load_thresholds
 from posekit.inference import Predictor
@@ -441,7 +442,7 @@ val_sequences = read_split(data_dir, "val")
 predictions = {s.name: s for s in read_folder(run / "predictions")}
 seq = max(val_sequences, key=lambda s: max(len(s.frames[f].persons) for f in s.labeled_frames))
 frame_index = max(seq.labeled_frames, key=lambda f: len(seq.frames[f].persons))
-image = load_image(seq.image_path(frame_index))
+image = read_image(seq.image_path(frame_index))
 print(f"{seq.name} frame {frame_index}: {len(seq.frames[frame_index].persons)} annotated people")
 """),
     md("""
@@ -496,8 +497,8 @@ from posekit.viz import draw_frame, frame_grid
 
 pred_seq = predictions[seq.name]
 frames = seq.labeled_frames[:: max(1, len(seq.labeled_frames) // 4)][:4]
-gt_row = [draw_frame(load_image(seq.image_path(f)), seq.frames[f]) for f in frames]
-pred_row = [draw_frame(load_image(seq.image_path(f)), pred_seq.frames[f], head_boxes=False) for f in frames]
+gt_row = [draw_frame(read_image(seq.image_path(f)), seq.frames[f]) for f in frames]
+pred_row = [draw_frame(read_image(seq.image_path(f)), pred_seq.frames[f], head_boxes=False) for f in frames]
 grid = frame_grid(gt_row + pred_row, ncols=len(frames))
 plt.figure(figsize=(18, 18 * grid.shape[0] / grid.shape[1]))
 plt.imshow(grid)
@@ -551,7 +552,7 @@ by_name = {s.name: s for s in val_sequences}
 images, titles = [], []
 for _, r in worst.iterrows():
     s = by_name[r["sequence"]]
-    img = load_image(s.image_path(int(r["frame"])))
+    img = read_image(s.image_path(int(r["frame"])))
     for p in s.frames[int(r["frame"])].persons:
         img = draw_pose(img, p.joints, (255, 255, 255), thickness=1, radius=2)
     img = draw_frame(img, predictions[s.name].frames[int(r["frame"])], head_boxes=False, ignore_regions=False)

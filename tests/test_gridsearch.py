@@ -43,8 +43,8 @@ def test_grid_from_cache_equals_running_the_pipeline(setup):
         assert row["MOTA"] == pytest.approx(direct.mota_total, abs=1e-9)
         # and the predicted poses themselves are the same
         cached = gs.predictions_at(cache, gt, th)
-        for a, b in zip(cached, preds):
-            for fa, fb in zip(a.frames, b.frames):
+        for a, b in zip(cached, preds, strict=True):
+            for fa, fb in zip(a.frames, b.frames, strict=True):
                 assert len(fa.persons) == len(fb.persons)
                 for pa, pb in zip(fa.persons, fb.persons):
                     np.testing.assert_allclose(pa.joints, pb.joints, atol=1e-4)

@@ -67,6 +67,25 @@ def test_reproduce_runs_stages_writes_manifest_and_resumes(toy_pipeline):
     assert _ran(run_dir) == ["s1", "s2", "s2b", "s1b", "s2b"]
 
 
+def test_relative_paths_are_resolved_before_the_notebooks_change_directory(toy_pipeline, monkeypatch):
+    spec, _, run_dir = toy_pipeline
+    monkeypatch.chdir(run_dir.parent)
+    rel = pipeline.RunSpec(profile="tiny", data=spec.data, out="run")
+    assert rel.run_dir == run_dir and rel.run_dir.is_absolute()
+    pipeline.reproduce(rel, log=lambda m: None)
+    assert _ran(run_dir) == ["s1", "s2"]  # the notebooks wrote into the same folder as the manifest
+    with pytest.raises(pipeline.PosekitError, match="unknown stage"):
+        pipeline.reproduce(rel, stages=["04"], log=lambda m: None)
+
+
+def test_a_config_change_reruns_the_stages(toy_pipeline):
+    spec, _, run_dir = toy_pipeline
+    pipeline.reproduce(spec, log=lambda m: None)
+    changed = pipeline.RunSpec(profile=spec.profile, data=spec.data, out=spec.out, overrides=("train.iterations=3",))
+    pipeline.reproduce(changed, log=lambda m: None)
+    assert _ran(run_dir) == ["s1", "s2", "s1", "s2"]
+
+
 def test_failing_stage_names_notebook_and_cell(toy_pipeline):
     spec, nbdir, run_dir = toy_pipeline
     _notebook(nbdir / "s2.ipynb", "raise ValueError('diverged at iteration 7')")

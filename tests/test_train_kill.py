@@ -4,7 +4,6 @@ count with one CSV row per logged iteration (paper §4 training; resuming is not
 from __future__ import annotations
 
 import csv
-import importlib.util
 import os
 import signal
 import subprocess
@@ -12,18 +11,13 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[1]
-FIXTURES = ROOT.parent / "shared" / "fixtures"
 
 
-@pytest.mark.skipif(not (FIXTURES / "posetrack18").is_dir(), reason="shared fixtures (../shared/fixtures) absent")
-@pytest.mark.skipif(importlib.util.find_spec("posekit.dataset") is None, reason="posekit.dataset not built yet")
-def test_sigkill_then_same_command_resumes_to_the_end(tmp_path):
+def test_sigkill_then_same_command_resumes_to_the_end(tmp_path, small_synthetic):
     run = tmp_path / "run"
-    cmd = [sys.executable, "-m", "posekit", "train", "--profile", "tiny", "--data", str(FIXTURES / "posetrack18"),
-           "--split", "val", "--out", str(run), "--quiet", "--set", "train.iterations=400",
+    cmd = [sys.executable, "-m", "posekit", "train", "--profile", "tiny", "--data", str(small_synthetic),
+           "--split", "train", "--out", str(run), "--quiet", "--set", "train.iterations=100000",
            "--set", "train.checkpoint_every=5", "--set", "train.log_every=5"]
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -36,19 +30,21 @@ def test_sigkill_then_same_command_resumes_to_the_end(tmp_path):
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert not (run / "model.keras").exists()
-    # Rerun the same command with fewer remaining iterations to keep the test short (a bookkeeping change).
-    cmd[cmd.index("train.iterations=400")] = "train.iterations=60"
     with open(run / "losses.csv", newline="") as fh:
         before = [int(r["iteration"]) for r in csv.DictReader(fh) if r.get("decay_loss")]
-    assert before and max(before) < 60, "the first run got too far before the kill; raise iterations"
+    assert before
+    # Rerun the same command, ending a few checkpoints after where the kill hit (`iterations` is bookkeeping:
+    # changing it is allowed on resume; it keeps the test short whatever the machine's speed).
+    end = (max(before) // 5 + 3) * 5
+    cmd[cmd.index("train.iterations=100000")] = f"train.iterations={end}"
     done = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert (run / "model.keras").exists()
     assert not [p.name for p in run.iterdir() if p.name.startswith(".")]  # no temp files left behind
     with open(run / "losses.csv", newline="") as fh:
         rows = [int(r["iteration"]) for r in csv.DictReader(fh)]
-    assert rows == list(range(5, 61, 5))
+    assert rows == list(range(5, end + 1, 5))
     from posekit.model import load_model
 
     model = load_model(run)
-    assert model.config.train.iterations == 60
+    assert model.config.train.iterations == end

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from posekit.data.schema import Frame, Person, empty_joints
+from posekit.errors import DataError
 from posekit.joints import JOINT_INDEX, NUM_JOINTS
 from posekit.viz import (
     NO_TRACK_COLOR,
@@ -130,5 +131,5 @@ def test_read_image_returns_rgb(tmp_path: Path) -> None:
     cv2.imwrite(str(tmp_path / "b.png"), bgr)
     rgb = read_image(tmp_path / "b.png")
     assert tuple(rgb[0, 0]) == (0, 0, 255)
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(DataError, match="missing.png: image file not found"):
         read_image(tmp_path / "missing.png")

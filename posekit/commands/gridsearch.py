@@ -39,11 +39,11 @@ def run(args: argparse.Namespace) -> int:
 
     from posekit import gridsearch as gs
     from posekit.data.posetrack import read_split
-    from posekit.dataset import load_image
+    from posekit.imageio import read_image
 
     out = Path(args.out)
     gt = read_split(args.data, args.split)
-    width = load_image(gt[0].image_path(0)).shape[1]
+    width = read_image(gt[0].image_path(0)).shape[1]
     grid = dataclasses.replace(gs.default_grid_for(width), **{
         k: v for k, v in dataclasses.asdict(gs.GridSpec.parse(args.grid)).items()
         if any(item.split("=", 1)[0].strip() == k for item in args.grid)})

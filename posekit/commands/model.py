@@ -26,15 +26,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from posekit.config import apply_overrides, get_profile, load_config
-    from posekit.errors import ConfigError
     from posekit.model import model_summary
 
     config = load_config(args.config) if args.config else get_profile(args.profile)
     config = apply_overrides(config, args.overrides)
-    try:
-        table, _, _, _ = model_summary(config)
-    except ValueError as err:
-        raise ConfigError(str(err)) from None
+    table, _, _, _ = model_summary(config)  # sizes that do not fit the U-Net raise ConfigError
     print(f"profile {config.profile}: input {config.network.input_width}×{config.network.input_height}")
     print(table)
     return 0

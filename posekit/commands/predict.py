@@ -25,6 +25,16 @@ import numpy as np
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp")
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "predict",
@@ -48,7 +58,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--head-chunk", type=int, default=16, help="heads per component-2 call (default: 16)")
     p.add_argument("--max-heads", type=int, default=None,
                    help="at most this many heads per frame, the strongest (default: 100; 0: no bound)")
-    p.add_argument("--max-frames", type=int, default=None, help="with --video: stop after this many frames")
+    p.add_argument("--max-frames", type=_positive_int, default=None, help="with --video: stop after this many frames")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
