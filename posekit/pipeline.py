@@ -232,8 +232,13 @@ def reproduce(spec: RunSpec, stages: list[str] | None = None, force: bool = Fals
             atomic_write_json(run_dir / "manifest.json", manifest)
             raise
         seconds = time.perf_counter() - start
+        finished = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        # Earlier runs of the stage stay in `history` (a resumed training stage is quick: its first, full
+        # run is the one that tells how long the stage takes).
+        history = done.get("history", []) + ([{k: done[k] for k in ("seconds", "finished") if k in done}]
+                                             if done.get("status") == "done" else [])
         manifest["stages"][stem] = {"status": "done", "key": key, "seconds": round(seconds, 1),
-                                    "finished": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+                                    "finished": finished, "history": history}
         atomic_write_json(run_dir / "manifest.json", manifest)
         log(f"{label}: done in {seconds:.0f} s")
     manifest["total_seconds_this_invocation"] = round(time.perf_counter() - t0, 1)
