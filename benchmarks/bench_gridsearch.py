@@ -26,7 +26,6 @@ def run(run_dir: str | Path = ROOT / "results" / "cpu-synthetic",
         data_dir: str | Path = ROOT / "data" / "synthetic-default") -> list[dict]:
     from posekit import gridsearch as gs
     from posekit.data.posetrack import read_split
-    from posekit.imageio import read_image
     from posekit.inference import Predictor
     from posekit.model import load_model
 
@@ -35,7 +34,7 @@ def run(run_dir: str | Path = ROOT / "results" / "cpu-synthetic",
         return [{"name": "grid search: not measured (run `make reproduce` first for a trained cpu model)",
                  "value": None, "unit": ""}]
     gt = read_split(data_dir, "val")
-    grid = gs.default_grid_for(read_image(gt[0].image_path(0)).shape[1])
+    grid = gs.default_grid_for_sequences(gt)
     model = load_model(model_dir)
     predictor = Predictor(model, config=model.config)
     cache = gs.build_cache(predictor, gt, min(grid.t_head))

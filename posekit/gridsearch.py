@@ -47,6 +47,16 @@ THRESHOLD_NAMES = ("t_head", "t_head_dist", "t_joint", "t_person", "t_pose_dist"
 OBJECTIVES = ("sum", "map", "mota")
 
 
+def _around(name: str, factors: tuple[float, ...]) -> tuple[float, ...]:
+    """The paper's value of threshold `name` (posekit.config.Thresholds) times each factor."""
+    return tuple(round(getattr(Thresholds(), name) * f, 6) for f in factors)
+
+
+#: Not in the paper: the frame width the paper's t_pose_dist = 200 px refers to (PoseTrack videos are mostly
+#: 1280 px wide); `default_grid_for` scales the t_pose_dist values to other frame widths.
+PAPER_FRAME_WIDTH: float = 1280.0
+
+
 @dataclass(frozen=True)
 class GridSpec:
     """The values tried for each threshold (paper §2, §3). Defaults include the paper's values.
@@ -56,12 +66,12 @@ class GridSpec:
     pass over the validation frames at the `cpu` profile (benchmarks/bench_gridsearch.py).
     """
 
-    t_head: tuple[float, ...] = (0.1, 0.2, 0.3)
-    t_head_dist: tuple[float, ...] = (2.0, 4.0)
-    t_joint: tuple[float, ...] = (0.1, 0.2, 0.3)
-    t_person: tuple[float, ...] = (1.0, 2.0, 3.0)
-    t_pose_dist: tuple[float, ...] = (100.0, 200.0, 400.0)  # image px at PoseTrack's ~1280-px-wide frames
-    t_max_age: tuple[int, ...] = (5, 10)
+    t_head: tuple[float, ...] = _around("t_head", (0.5, 1.0, 1.5))  # 0.1, 0.2, 0.3
+    t_head_dist: tuple[float, ...] = _around("t_head_dist", (0.5, 1.0))  # 2, 4 heatmap px
+    t_joint: tuple[float, ...] = _around("t_joint", (1 / 3, 2 / 3, 1.0))  # 0.1, 0.2, 0.3
+    t_person: tuple[float, ...] = _around("t_person", (1 / 3, 2 / 3, 1.0))  # 1, 2, 3
+    t_pose_dist: tuple[float, ...] = _around("t_pose_dist", (0.5, 1.0, 2.0))  # 100, 200, 400 px at ~1280 px
+    t_max_age: tuple[int, ...] = tuple(int(v) for v in _around("t_max_age", (0.5, 1.0)))  # 5, 10 frames
 
     @property
     def size(self) -> int:
@@ -152,6 +162,7 @@ class GridCache:
     @classmethod
     def load(cls, path: str | Path) -> GridCache:
         import json
+        import zipfile
 
         try:
             data = np.load(path)
@@ -161,9 +172,18 @@ class GridCache:
                 frames = [FrameCache(data[f"{s}/{f}/head"], data[f"{s}/{f}/cand"], data[f"{s}/{f}/joints"])
                           for f in range(n)]
                 seqs.append(SequenceCache(name, frames))
-        except (OSError, KeyError, ValueError) as err:
-            raise DataError(path, f"not a readable grid-search cache ({err})") from None
-        return cls(seqs, meta["t_head_min"], meta["max_heads"], meta["network_seconds"], meta.get("meta", {}))
+            return cls(seqs, meta["t_head_min"], meta["max_heads"], meta["network_seconds"], meta.get("meta", {}))
+        except (OSError, KeyError, ValueError, EOFError, TypeError, zipfile.BadZipFile) as err:
+            raise DataError(path, f"not a readable grid-search cache ({type(err).__name__}: {err})") from None
+
+    def check_matches(self, gt: list[Sequence], where: str | Path = "grid-search cache") -> None:
+        """DataError unless the cache holds exactly these sequences with these frame counts."""
+        have = {s.name: len(s.frames) for s in self.sequences}
+        want = {s.name: len(s.frames) for s in gt}
+        if have != want:
+            missing = sorted(set(want) - set(have))
+            raise DataError(where, f"cache was built on other data (missing sequences {missing[:3]}, "
+                                   f"or other frame counts); rebuild it without --cache")
 
 
 def build_cache(predictor: Any, sequences: list[Sequence], t_head_min: float,
@@ -249,6 +269,7 @@ def predictions_at(cache: GridCache, gt: list[Sequence], th: Thresholds,
         detections = _detections(cache, th.t_head, th.t_head_dist, th.t_joint, th.t_person)
     preds = []
     by_name = {s.name: s for s in gt}
+    cache.check_matches(gt)
     for seq, dets in zip(cache.sequences, detections):
         ids = track_sequence([[p[:, :2] for p in frame] for frame in dets], th.t_pose_dist, th.t_max_age)
         src = by_name[seq.name]
@@ -315,6 +336,53 @@ def best_thresholds(scores: pd.DataFrame) -> Thresholds:
     return Thresholds(**{k: (int(best[k]) if k == "t_max_age" else float(best[k])) for k in THRESHOLD_NAMES})
 
 
+@dataclass
+class SearchResult:
+    """What `search` found: the best thresholds, every scored combination, and the two costs."""
+
+    best: Thresholds
+    scores: pd.DataFrame
+    grid: GridSpec
+    objective: str
+    network_seconds: float
+    sweep_seconds: float
+
+    @property
+    def best_row(self) -> pd.Series:
+        return self.scores.loc[self.scores["objective"].idxmax()]
+
+    def summary(self) -> dict[str, Any]:
+        """The extras written into thresholds.json beside the thresholds."""
+        row = self.best_row
+        return {"objective": self.objective, "mAP": float(row["mAP"]), "MOTA": float(row["MOTA"]),
+                "combinations": int(len(self.scores)), "network_seconds": round(self.network_seconds, 2),
+                "sweep_seconds": round(self.sweep_seconds, 2), "grid": dataclasses.asdict(self.grid)}
+
+    def save(self, out_dir: str | Path) -> None:
+        """`thresholds.json` (best + summary) and `grid.csv` (every combination), atomically."""
+        from posekit.fileio import atomic_write_text
+
+        out_dir = Path(out_dir)
+        atomic_write_text(out_dir / "grid.csv", self.scores.to_csv(index=False))
+        write_thresholds(self.best, out_dir / "thresholds.json", self.summary())
+
+
+def default_grid_for_sequences(sequences: list[Sequence]) -> GridSpec:
+    """`default_grid_for` the width of the first frame of `sequences`."""
+    from posekit.imageio import read_image
+
+    return default_grid_for(read_image(sequences[0].image_path(0)).shape[1])
+
+
+def search(cache: GridCache, gt: list[Sequence], grid: GridSpec, objective: str = "sum",
+           progress: Callable[[int], Any] | None = None) -> SearchResult:
+    """Score the grid from `cache` (see `score_grid`) and pick the best combination."""
+    t0 = time.perf_counter()
+    scores = score_grid(cache, gt, grid, objective, progress)
+    return SearchResult(best_thresholds(scores), scores, grid, objective, cache.network_seconds,
+                        time.perf_counter() - t0)
+
+
 def write_thresholds(th: Thresholds, path: str | Path, extra: dict[str, Any] | None = None) -> None:
     """`thresholds.json`: the chosen thresholds (loadable by `load_thresholds`) and how they were found."""
     atomic_write_json(path, {"thresholds": dataclasses.asdict(th), **(extra or {})})
@@ -337,7 +405,7 @@ def load_thresholds(path: str | Path) -> Thresholds:
 
 
 def default_grid_for(frame_width: float) -> GridSpec:
-    """The default grid with t_pose_dist scaled to the frame width (paper: 200 px at ~1280 px wide)."""
+    """The default grid with t_pose_dist scaled to the frame width (paper: 200 px at PAPER_FRAME_WIDTH)."""
     base = GridSpec()
-    scale = frame_width / 1280.0
+    scale = frame_width / PAPER_FRAME_WIDTH
     return dataclasses.replace(base, t_pose_dist=tuple(round(v * scale, 2) for v in base.t_pose_dist))

@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from posekit.config import AugmentConfig
+from posekit.config import AugmentConfig, TargetConfig
 from posekit.fileio import atomic_write_bytes
 from posekit.joints import JOINT_NAMES
 
@@ -52,15 +52,16 @@ def _imshow(ax: plt.Axes, img: np.ndarray, title: str, **kw) -> None:
 
 
 def sample_panels(x: dict[str, np.ndarray], y: dict[str, np.ndarray], cfg: AugmentConfig | None = None,
-                  title: str = "") -> plt.Figure:
+                  title: str = "", targets: TargetConfig | None = None) -> plt.Figure:
     """The training targets of one sample (paper §4): input image, multi-person head heatmap, loss mask,
     head mask of the person of interest, single-person targets (max over joints) and the joint weights."""
     image = to_uint8(x["image"], cfg)
+    t = targets or TargetConfig()
     fig, axes = plt.subplots(2, 3, figsize=(13, 5.2))
     _imshow(axes[0, 0], image, "input (letterboxed, normalised → shown in 0..255)")
-    _imshow(axes[0, 1], y["head_heatmap"][..., 0], "target: multi-person head heatmap (σ=2)", vmin=0, vmax=1)
+    _imshow(axes[0, 1], y["head_heatmap"][..., 0], f"target: multi-person head heatmap (σ={t.sigma:g})", vmin=0, vmax=1)
     _imshow(axes[0, 2], y["loss_mask"][..., 0], "head loss mask (0 = ignore region)", vmin=0, vmax=1, cmap="gray")
-    _imshow(axes[1, 0], x["head_mask"][..., 0], "head mask of the person of interest (σ=4)", vmin=0, vmax=1)
+    _imshow(axes[1, 0], x["head_mask"][..., 0], f"head mask of the person of interest (σ={t.head_mask_sigma:g})", vmin=0, vmax=1)
     _imshow(axes[1, 1], y["joint_heatmaps"].max(axis=-1), "target: single-person heatmaps (max over joints)",
             vmin=0, vmax=1)
     w = y["joint_weights"]
@@ -87,7 +88,9 @@ def augmentation_gallery(samples: Seq[tuple[dict, dict]], cfg: AugmentConfig | N
         image = to_uint8(x["image"], cfg)
         heat = np.maximum(y["joint_heatmaps"].max(axis=-1), 0.6 * x["head_mask"][..., 0])
         _imshow(ax, overlay(image, heat), "")
-    fig.suptitle("augmentation (§4): mirror, rotation ±45°, scale 0.5–1.5, translation, intensity")
+    a = cfg or AugmentConfig()
+    fig.suptitle(f"augmentation (§4): mirror, rotation {a.rotation_deg[0]:g}…{a.rotation_deg[1]:g}°, "
+                 f"scale {a.scale[0]:g}–{a.scale[1]:g}, translation ±{a.translation_px[1]:g} px, intensity")
     fig.tight_layout()
     return fig
 

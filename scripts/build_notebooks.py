@@ -152,7 +152,7 @@ rng = np.random.default_rng(seed)
 x, y = make_sample(sample_seq, frame_index, person_index, config, rng, augment=False)
 for name, arr in {**x, **y}.items():
     print(f"{name:15s} {arr.shape} {arr.dtype} min {arr.min():+.2f} max {arr.max():+.2f}")
-fig = sample_panels(x, y, config.augment, title=f"{sample_seq.name} frame {frame_index}, person of interest {person_index}")
+fig = sample_panels(x, y, config.augment, targets=config.targets, title=f"{sample_seq.name} frame {frame_index}, person of interest {person_index}")
 save_figure(fig, figures_dir / "01_targets.png")
 plt.show()
 """),
@@ -272,17 +272,14 @@ quick_grid: bool = config.profile == "tiny"  # a 2-value grid per threshold (tes
 """),
     code("""
 import dataclasses
-import time
 
 from posekit import gridsearch as gs
 from posekit.data.posetrack import read_split
-from posekit.imageio import read_image
 from posekit.inference import Predictor
 from posekit.model import load_model
 
 val_sequences = read_split(data_dir, "val")
-frame_width = read_image(val_sequences[0].image_path(0)).shape[1]
-grid = gs.default_grid_for(frame_width)
+grid = gs.default_grid_for_sequences(val_sequences)
 if quick_grid:
     grid = dataclasses.replace(grid, **{k: getattr(grid, k)[:2] for k in gs.THRESHOLD_NAMES})
 print(f"{grid.size} combinations:")
@@ -303,39 +300,34 @@ cache = gs.build_cache(predictor, val_sequences, t_head_min=min(grid.t_head))
 frames = sum(len(s.frames) for s in cache.sequences)
 candidates = sum(len(f.cand_xy) for s in cache.sequences for f in s.frames)
 print(f"network pass over {frames} frames: {cache.network_seconds:.1f} s; {candidates} head candidates")
-t0 = time.perf_counter()
-scores = gs.score_grid(cache, val_sequences, grid, objective)
-sweep_seconds = time.perf_counter() - t0
-print(f"scored {len(scores)} combinations in {sweep_seconds:.1f} s "
-      f"({sweep_seconds / cache.network_seconds:.2f} × the network pass)")
-from posekit.fileio import atomic_write_text
-
-atomic_write_text(tables_dir / "grid.csv", scores.to_csv(index=False))
-scores.sort_values("objective", ascending=False).head(10)
+search = gs.search(cache, val_sequences, grid, objective)
+print(f"scored {len(search.scores)} combinations in {search.sweep_seconds:.1f} s "
+      f"({search.sweep_seconds / cache.network_seconds:.2f} × the network pass)")
+search.save(run)  # thresholds.json and grid.csv (every combination)
+search.scores.sort_values("objective", ascending=False).head(10)
 """),
     md("""
 ## The chosen thresholds beside the paper's
 """),
     code("""
+from posekit.config import get_profile
+from posekit.imageio import read_image
 from posekit.paper_results import THRESHOLDS as PAPER_THRESHOLDS
 
-best = gs.best_thresholds(scores)
-row = scores.loc[scores["objective"].idxmax()]
-gs.write_thresholds(best, run / "thresholds.json", {
-    "objective": objective, "mAP": float(row["mAP"]), "MOTA": float(row["MOTA"]), "combinations": int(len(scores)),
-    "network_seconds": round(cache.network_seconds, 2), "sweep_seconds": round(sweep_seconds, 2),
-    "grid": dataclasses.asdict(grid)})
-comparison = pd.DataFrame({"paper (§4)": PAPER_THRESHOLDS, "found here": dataclasses.asdict(best)})
+paper_net = get_profile("paper").network
+comparison = pd.DataFrame({"paper (§4)": PAPER_THRESHOLDS, "found here": dataclasses.asdict(search.best)})
+row = search.best_row
 print(f"best by {objective}: mAP {row['mAP']:.1f}, MOTA {row['MOTA']:.1f}")
-print("t_pose_dist is in image pixels: the paper's frames are PoseTrack's (~1280 px wide), "
-      f"these are {frame_width} px wide; t_head_dist is in heatmap pixels "
-      f"({config.network.heatmap_width}×{config.network.heatmap_height} here, 224×128 in the paper).")
+print(f"t_pose_dist is in image pixels: the paper's refers to PoseTrack frames (~{gs.PAPER_FRAME_WIDTH:.0f} px wide), "
+      f"these are {read_image(val_sequences[0].image_path(0)).shape[1]} px wide; t_head_dist is in heatmap pixels "
+      f"({config.network.heatmap_width}×{config.network.heatmap_height} here, "
+      f"{paper_net.heatmap_width}×{paper_net.heatmap_height} in the paper).")
 comparison
 """),
     code("""
 from posekit.plots import grid_search_plots, save_figure
 
-fig = grid_search_plots(scores, gs.THRESHOLD_NAMES, "objective")
+fig = grid_search_plots(search.scores, gs.THRESHOLD_NAMES, "objective")
 save_figure(fig, figures_dir / "03_grid_search.png")
 plt.show()
 """),
@@ -466,7 +458,8 @@ if k is None:  # no head above t_head: show the strongest local maximum instead
     k = 0
 masked = head_masks(peaks[k:k + 1], h, w, config.targets.head_mask_sigma) * head[None]
 filtered = predictor.run_component2(net["features"], net["multi_person_heatmaps"], masked, np.zeros(1, np.int32))
-final = filtered * net["multi_person_heatmaps"]
+final = predictor.run_component2(net["features"], net["multi_person_heatmaps"], masked, np.zeros(1, np.int32),
+                                 final=True)  # filtered × multi-person (posekit.model.single_person_heatmaps)
 boxed, _ = letterbox(image, config.network.input_width, config.network.input_height)
 fig = fig1_panels(boxed, net["features"][0], net["multi_person_heatmaps"][0], head, masked[0], filtered[0], final[0])
 save_figure(fig, figures_dir / "05_fig1_intermediates.png")

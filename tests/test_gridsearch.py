@@ -86,6 +86,18 @@ def test_cache_save_load_round_trip(setup, tmp_path):
         gs.GridCache.load(tmp_path / "bad.npz")
 
 
+def test_search_and_cache_mismatch(setup, tmp_path):
+    _, _, gt, cache = setup
+    grid = gs.GridSpec(t_head=(0.05,), t_head_dist=(2.0, 4.0), t_joint=(0.0,), t_person=(0.0,),
+                       t_pose_dist=(40.0,), t_max_age=(3,))
+    result = gs.search(cache, gt, grid)
+    result.save(tmp_path)
+    assert gs.load_thresholds(tmp_path / "thresholds.json") == result.best
+    assert json.loads((tmp_path / "thresholds.json").read_text())["combinations"] == 2
+    with pytest.raises(DataError, match="cache was built on other data"):
+        gs.predictions_at(cache, gt[:1], result.best)
+
+
 def test_grid_spec_parsing_and_thresholds_file(tmp_path):
     g = gs.GridSpec.parse(["t_head=0.1,0.3", "t_max_age=5"])
     assert g.t_head == (0.1, 0.3) and g.t_max_age == (5,) and g.t_joint == gs.GridSpec().t_joint

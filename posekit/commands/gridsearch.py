@@ -32,23 +32,21 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import dataclasses
-    import time
     from pathlib import Path
 
     from tqdm import tqdm
 
     from posekit import gridsearch as gs
     from posekit.data.posetrack import read_split
-    from posekit.imageio import read_image
 
     out = Path(args.out)
     gt = read_split(args.data, args.split)
-    width = read_image(gt[0].image_path(0)).shape[1]
-    grid = dataclasses.replace(gs.default_grid_for(width), **{
-        k: v for k, v in dataclasses.asdict(gs.GridSpec.parse(args.grid)).items()
-        if any(item.split("=", 1)[0].strip() == k for item in args.grid)})
+    chosen = {item.split("=", 1)[0].strip() for item in args.grid}
+    parsed = dataclasses.asdict(gs.GridSpec.parse(args.grid))
+    grid = dataclasses.replace(gs.default_grid_for_sequences(gt), **{k: parsed[k] for k in chosen})
     if args.cache:
         cache = gs.GridCache.load(args.cache)
+        cache.check_matches(gt, args.cache)
     else:
         from posekit.inference import Predictor
         from posekit.model import load_model
@@ -59,21 +57,13 @@ def run(args: argparse.Namespace) -> int:
         with tqdm(total=n, desc="network pass", unit="frame", disable=args.quiet) as bar:
             cache = gs.build_cache(predictor, gt, min(grid.t_head), progress=bar.update)
         cache.save(out / "cache.npz")
-    t0 = time.perf_counter()
     with tqdm(total=grid.size, desc="grid", unit="combination", disable=args.quiet) as bar:
-        scores = gs.score_grid(cache, gt, grid, args.objective, progress=bar.update)
-    sweep = time.perf_counter() - t0
-    from posekit.fileio import atomic_write_text
-
-    atomic_write_text(out / "grid.csv", scores.to_csv(index=False))
-    best = gs.best_thresholds(scores)
-    row = scores.loc[scores["objective"].idxmax()]
-    gs.write_thresholds(best, out / "thresholds.json", {
-        "objective": args.objective, "mAP": float(row["mAP"]), "MOTA": float(row["MOTA"]),
-        "grid": dataclasses.asdict(grid), "combinations": grid.size,
-        "network_seconds": round(cache.network_seconds, 2), "sweep_seconds": round(sweep, 2)})
-    print(f"{grid.size} combinations in {sweep:.1f} s (network pass {cache.network_seconds:.1f} s)")
-    print("best by " + args.objective + ": " + ", ".join(f"{k}={v:g}" for k, v in dataclasses.asdict(best).items())
+        result = gs.search(cache, gt, grid, args.objective, progress=bar.update)
+    result.save(out)
+    row = result.best_row
+    print(f"{grid.size} combinations in {result.sweep_seconds:.1f} s (network pass {cache.network_seconds:.1f} s)")
+    print("best by " + args.objective + ": "
+          + ", ".join(f"{k}={v:g}" for k, v in dataclasses.asdict(result.best).items())
           + f"  →  mAP {row['mAP']:.1f}, MOTA {row['MOTA']:.1f}")
     print(f"wrote {out / 'thresholds.json'} and {out / 'grid.csv'}")
     return 0
