@@ -96,12 +96,13 @@ def augmentation_gallery(samples: Seq[tuple[dict, dict]], cfg: AugmentConfig | N
 
 
 def loss_curves(log: pd.DataFrame, smooth: int = 10) -> plt.Figure:
-    """Training losses over iterations (columns: iteration, loss, head_loss, pose_loss)."""
+    """Training losses over iterations (columns: iteration, loss, head_loss, pose_loss), raw and as a rolling
+    median (a median, so the large first rows do not smear over the next `smooth` rows)."""
     fig, ax = plt.subplots(figsize=(8, 3.8))
     for col, color in (("loss", "black"), ("head_loss", "tab:orange"), ("pose_loss", "tab:green")):
         if col in log:
             ax.plot(log["iteration"], log[col], color=color, alpha=0.25, lw=0.8)
-            ax.plot(log["iteration"], log[col].rolling(smooth, min_periods=1).mean(), color=color, label=col)
+            ax.plot(log["iteration"], log[col].rolling(smooth, min_periods=1).median(), color=color, label=col)
     ax.set_yscale("log")
     ax.set_xlabel("iteration")
     ax.set_ylabel("L2 loss (log scale)")
