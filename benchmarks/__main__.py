@@ -17,7 +17,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-MODULES = ("model", "input_pipeline", "inference", "evaluation", "gridsearch", "reproduce")
+MODULES = ("model", "input_pipeline", "inference", "precision", "evaluation", "gridsearch", "reproduce")
 
 
 def _machine_name() -> str:

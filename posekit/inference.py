@@ -80,6 +80,8 @@ class Predictor:
     head_chunk:  heads per component-2 call (bounds memory: one call holds head_chunk copies of the
                  features).
     max_heads:   at most this many heads per frame (`DEFAULT_MAX_HEADS`; None: no bound).
+    precision:   "fp32" (default) or "bf16" (Not in the paper: bfloat16 compute via Keras' mixed_bfloat16
+                 policy, for hardware with bfloat16 units; outputs are cast back to float32 before decoding).
 
     After each call, `timings` holds the seconds spent per stage (`TIMING_KEYS`), accumulated.
     """
@@ -92,17 +94,20 @@ class Predictor:
         batch_size: int = 4,
         head_chunk: int = 16,
         max_heads: int | None = DEFAULT_MAX_HEADS,
+        precision: str = "fp32",
     ):
         import keras
         import tensorflow as tf
 
         from posekit.errors import ConfigError
-        from posekit.model import single_person_heatmaps
+        from posekit.model import single_person_heatmaps, with_precision
 
         if keras.backend.backend() != "tensorflow":
             # Not built: a jax.jit twin of the two compiled calls below.
             raise ConfigError(f"the Predictor runs on the TensorFlow backend, not KERAS_BACKEND={keras.backend.backend()}")
 
+        self.precision = precision
+        model = with_precision(model, precision)
         self.model = model
         self.config = config if config is not None else model.config
         self.thresholds = thresholds if thresholds is not None else self.config.thresholds
@@ -123,7 +128,8 @@ class Predictor:
         @tf.function(input_signature=[tf.TensorSpec((None, net.input_height, net.input_width, 3), tf.float32)])
         def component1(image):
             out = comp1(image, training=False)
-            return out["features"], out["multi_person_heatmaps"], out["head_heatmap"]
+            f32 = lambda t: tf.cast(t, tf.float32)  # noqa: E731  (bf16 outputs -> float32 for decoding)
+            return f32(out["features"]), f32(out["multi_person_heatmaps"]), f32(out["head_heatmap"])
 
         @tf.function(
             input_signature=[
@@ -136,7 +142,7 @@ class Predictor:
         def component2(features, multi, masked_head, frame_index):
             f = tf.gather(features, frame_index)  # (K, h, w, C): on the device, not copied from the host
             m = tf.gather(multi, frame_index)  # (K, h, w, 15)
-            filtered = comp2([f, m, masked_head], training=False)
+            filtered = tf.cast(comp2([f, m, masked_head], training=False), tf.float32)
             return filtered, single_person_heatmaps(filtered, m)
 
         self._component1 = component1

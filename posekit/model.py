@@ -213,6 +213,24 @@ def build_model(config: Config) -> PoseNet:
     return PoseNet(config, name="posenet")
 
 
+def with_precision(posenet: PoseNet, precision: str) -> PoseNet:
+    """The same network (same weights) computing in `precision`: "fp32" returns `posenet` itself; "bf16"
+    returns a copy built under Keras' `mixed_bfloat16` policy (bfloat16 compute, float32 weights), for CPUs
+    and GPUs with bfloat16 units. Not in the paper: a speed option, measured in benchmarks/bench_inference.py."""
+    if precision == "fp32":
+        return posenet
+    if precision != "bf16":
+        raise ConfigError(f"unknown precision {precision!r}; choose fp32 or bf16")
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("mixed_bfloat16")
+    try:
+        copy = build_model(posenet.config)
+    finally:
+        keras.config.set_dtype_policy(previous)
+    copy.set_weights(posenet.get_weights())
+    return copy
+
+
 # ---------------------------------------------------------------------------------------------
 # Loss
 

@@ -59,6 +59,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--max-heads", type=int, default=None,
                    help="at most this many heads per frame, the strongest (default: 100; 0: no bound)")
     p.add_argument("--max-frames", type=_positive_int, default=None, help="with --video: stop after this many frames")
+    p.add_argument("--precision", choices=["fp32", "bf16"], default="fp32",
+                   help="compute precision: bf16 uses bfloat16 units where the CPU/GPU has them (default: fp32)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -274,6 +276,7 @@ def run(args: argparse.Namespace) -> int:
     predictor = Predictor(
         model, config.thresholds, config, batch_size=args.batch_size, head_chunk=args.head_chunk,
         max_heads=DEFAULT_MAX_HEADS if args.max_heads is None else (args.max_heads if args.max_heads > 0 else None),
+        precision=args.precision,
     )
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
