@@ -11,7 +11,6 @@ Usage: python -m benchmarks.bench_evaluation   or   python benchmarks/bench_eval
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a script: make the repository importable
@@ -19,6 +18,7 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
 
 import numpy as np
 
+from benchmarks.timing import best_of
 from posekit.data.schema import Frame, Person, Sequence
 from posekit.evaluation import evaluate
 from posekit.joints import NUM_JOINTS
@@ -90,20 +90,12 @@ def synthetic_split(
     return gts, preds
 
 
-def _best_of(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
-
 
 def run(repeats: int = 3) -> list[dict]:
     """The figures of this benchmark (best of `repeats` runs each)."""
     n_seq = 50
     gts, preds = synthetic_split(n_sequences=n_seq)
-    total = _best_of(lambda: evaluate(gts, preds), repeats)
+    total = best_of(lambda: evaluate(gts, preds), repeats, warmup=0)
     per_seq = total / n_seq
     figures = [
         {"name": "evaluate synthetic val split (50 seq x 30 frames x 6 people)", "value": total, "unit": "s"},
@@ -119,7 +111,7 @@ def run(repeats: int = 3) -> list[dict]:
     base = None
     for people in (2, 10, 50):
         g, p = synthetic_split(n_sequences=1, n_frames=20, n_people=people, seed=people)
-        t = _best_of(lambda g=g, p=p: evaluate(g, p), repeats) / 20
+        t = best_of(lambda g=g, p=p: evaluate(g, p), repeats, warmup=0) / 20
         base = t if base is None else base
         figures.append(
             {

@@ -21,20 +21,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 
+from benchmarks.timing import best_of  # noqa: E402
+
 MATMUL_N = 3072  # 2·3072³ = 58 GFLOP per product
 HEADS = 4  # component 2 runs on all heads of a frame as one batch; per-head time = batch time / HEADS
-
-
-def _best_of(fn, repeats: int, warmup: int = 1) -> float:
-    """Minimum wall time of `fn()` over `repeats` runs after `warmup` runs (seconds)."""
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def matmul_gflops(n: int = MATMUL_N, repeats: int = 3) -> float:
@@ -44,7 +34,7 @@ def matmul_gflops(n: int = MATMUL_N, repeats: int = 3) -> float:
     rng = np.random.default_rng(0)
     a = keras.ops.convert_to_tensor(rng.standard_normal((n, n), dtype=np.float32))
     b = keras.ops.convert_to_tensor(rng.standard_normal((n, n), dtype=np.float32))
-    seconds = _best_of(lambda: keras.ops.convert_to_numpy(keras.ops.matmul(a, b)[:1, :1]), repeats)
+    seconds = best_of(lambda: keras.ops.convert_to_numpy(keras.ops.matmul(a, b)[:1, :1]), repeats)
     return 2 * n**3 / seconds / 1e9
 
 
@@ -59,9 +49,9 @@ def _forward_figures(profile: str, peak: float, repeats: int) -> list[dict]:
     rng = np.random.default_rng(0)
     image = rng.uniform(-1, 1, (1, n.input_height, n.input_width, 3)).astype(np.float32)
     c1 = posenet.component1.predict_on_batch(image)
-    t1 = _best_of(lambda: posenet.component1.predict_on_batch(image), repeats)
+    t1 = best_of(lambda: posenet.component1.predict_on_batch(image), repeats)
     heads = [np.repeat(c1[k], HEADS, axis=0) for k in ("features", "multi_person_heatmaps", "head_heatmap")]
-    t2 = _best_of(lambda: posenet.component2.predict_on_batch(heads), repeats) / HEADS
+    t2 = best_of(lambda: posenet.component2.predict_on_batch(heads), repeats) / HEADS
     ref = f"fp32 matmul {peak:.0f} GFLOP/s"
     return [
         {"name": f"component 1 forward, {profile}, batch 1", "value": t1, "unit": "s",

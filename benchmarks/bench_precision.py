@@ -21,24 +21,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 
-
-def _best(fn, repeats: int = 3) -> float:
-    fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
-
-
-def _matmul_gflops(n: int = 3072) -> float:
-    import tensorflow as tf
-
-    a = tf.random.normal((n, n))
-    b = tf.random.normal((n, n))
-    t = _best(lambda: tf.linalg.matmul(a, b).numpy())
-    return 2 * n**3 / t / 1e9
+from benchmarks.bench_model import matmul_gflops  # noqa: E402
+from benchmarks.timing import best_of  # noqa: E402
 
 
 def run(run_dir: str | Path = ROOT / "results" / "cpu-synthetic",
@@ -48,7 +32,7 @@ def run(run_dir: str | Path = ROOT / "results" / "cpu-synthetic",
     from posekit.model import build_model, model_summary
 
     figures = []
-    limit = _matmul_gflops()
+    limit = matmul_gflops()
     paper = get_profile("paper")
     _, _, gflops1, _ = model_summary(paper)
     model = build_model(paper)
@@ -57,7 +41,7 @@ def run(run_dir: str | Path = ROOT / "results" / "cpu-synthetic",
     for precision in ("fp32", "bf16"):
         p = Predictor(model, config=paper, batch_size=1, precision=precision)
         x, _ = p.prepare([frame])
-        times[precision] = _best(lambda p=p, x=x: [t.numpy() for t in p._component1(x)])
+        times[precision] = best_of(lambda p=p, x=x: [t.numpy() for t in p._component1(x)])
         figures.append({"name": f"component 1, paper size, batch 1, {precision}", "value": gflops1 / times[precision],
                         "unit": "GFLOP/s", "reference": f"fp32 matmul {limit:.0f} GFLOP/s",
                         "ratio": gflops1 / times[precision] / limit, "goal": ">= 0.9"})
