@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 
+from posekit.commands import add_config_arguments, config_from_args
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
@@ -21,14 +23,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "atomically), losses.csv, tensorboard/ and finally model.keras. Rerun the same command to resume."
         ),
     )
-    p.add_argument("--profile", default="cpu", choices=["paper", "cpu", "tiny"],
-                   help="network/training profile (default: cpu)")
-    p.add_argument("--config", metavar="FILE", help="a config JSON/YAML instead of a profile")
+    add_config_arguments(p, "cpu", "network/training profile (default: cpu)", "train.iterations=500")
     p.add_argument("--data", required=True, metavar="DIR", help="a PoseTrack folder (annotations/<split>/ + images)")
     p.add_argument("--split", default="train", help="annotation split to train on (default: train)")
     p.add_argument("--out", required=True, metavar="RUN_DIR", help="run folder (created; resumed if it holds a checkpoint)")
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                   help="config override, e.g. --set train.iterations=500 (repeatable)")
     p.add_argument("--strategy", default="none", choices=["none", "mirrored", "multiworker"],
                    help="tf.distribute strategy: none (one device), mirrored (all local GPUs), "
                         "multiworker (one process per host, TF_CONFIG)")
@@ -37,11 +35,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from posekit.config import apply_overrides, get_profile, load_config
     from posekit.train import train_on_posetrack
 
-    config = load_config(args.config) if args.config else get_profile(args.profile)
-    config = apply_overrides(config, args.overrides)
+    config = config_from_args(args)
     result = train_on_posetrack(
         config, args.data, args.out, split=args.split, strategy=args.strategy, progress=not args.quiet
     )
