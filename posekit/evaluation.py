@@ -228,27 +228,27 @@ def _joint_present(joints: np.ndarray) -> np.ndarray:
     return np.isfinite(joints[:, 0]) & np.isfinite(joints[:, 1])
 
 
-def _filter_persons(persons: list, regions: list[np.ndarray]) -> list[tuple[object, np.ndarray]]:
-    """(person, joints (15, 2) with NaN rows) after deleting keypoints strictly inside any region (§1.1.6).
+def _filter_points(xy: np.ndarray, regions: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Delete keypoints strictly inside any ignore region (§1.1.6); drop persons left without keypoints.
 
+    xy: (P, 15, 2) float, NaN where a joint is absent (a joint with only one finite coordinate is absent).
+    Returns (kept (K,) int indices into the P persons, xy (K, 15, 2) with the deleted joints NaN).
     Without regions every person is kept; with regions a person left with no keypoint is removed
     (poseval `removeIgnoredPointsRects`, which also removes persons that had none to begin with).
     """
-    kept = []
-    for person in persons:
-        xy = np.array(person.joints[:, :2], dtype=np.float64)
-        present = _joint_present(person.joints)
-        xy[~present] = np.nan
-        if regions:
-            idx = np.flatnonzero(present)
-            inside = np.zeros(len(idx), dtype=bool)
-            for region in regions:
-                inside |= points_strictly_inside(xy[idx], region)
-            xy[idx[inside]] = np.nan
-            if not np.isfinite(xy[:, 0]).any():
-                continue
-        kept.append((person, xy))
-    return kept
+    xy = np.array(xy, dtype=np.float64).reshape(-1, NUM_JOINTS, 2)
+    present = np.isfinite(xy[..., 0]) & np.isfinite(xy[..., 1])
+    xy[~present] = np.nan
+    if not regions:
+        return np.arange(len(xy)), xy
+    where_present = np.argwhere(present)  # (n, 2) person, joint
+    inside = np.zeros(len(where_present), dtype=bool)
+    points = xy[present]  # (n, 2), the same row-major order as argwhere
+    for region in regions:
+        inside |= points_strictly_inside(points, region)
+    xy[where_present[inside, 0], where_present[inside, 1]] = np.nan
+    kept = np.flatnonzero(np.isfinite(xy[:, :, 0]).any(axis=1))
+    return kept, xy[kept]
 
 
 def _head_size(box: np.ndarray) -> float:
@@ -256,43 +256,75 @@ def _head_size(box: np.ndarray) -> float:
     return float(HEAD_SIZE_FACTOR * np.linalg.norm(np.subtract([box[2], box[3]], [box[0], box[1]])))
 
 
-def _frame_arrays(
-    gt_frame: Frame, pr_frame: Frame, where: str, frame_index: int, tracking: bool
-) -> _FrameArrays:
-    regions = [r for r in gt_frame.ignore_regions if len(r)]
-    gts = _filter_persons(gt_frame.persons, regions)
-    prs = _filter_persons(pr_frame.persons, regions)
-    G, P = len(gts), len(prs)
-    gt_xy = np.stack([xy for _, xy in gts]) if G else np.zeros((0, NUM_JOINTS, 2))
-    pr_xy = np.stack([xy for _, xy in prs]) if P else np.zeros((0, NUM_JOINTS, 2))
+def _frame_regions(gt_frame: Frame) -> list[np.ndarray]:
+    return [r for r in gt_frame.ignore_regions if len(r)]
+
+
+def _person_xy(persons: list) -> np.ndarray:
+    """(P, 15, 2) joint x, y of `persons` (absent joints NaN)."""
+    if not persons:
+        return np.zeros((0, NUM_JOINTS, 2))
+    return np.stack([np.asarray(p.joints, dtype=np.float64)[:, :2] for p in persons])
+
+
+def _gt_part(gt_frame: Frame, regions: list[np.ndarray], where: str, frame_index: int, tracking: bool
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The GT side of one evaluated frame: gt_xy (G, 15, 2), gt_has (G, 15), head_size (G,), gt_ids (G,)."""
+    kept, gt_xy = _filter_points(_person_xy(gt_frame.persons), regions)
+    gts = [gt_frame.persons[k] for k in kept]
+    G = len(gts)
     gt_has = np.isfinite(gt_xy[:, :, 0])
-    pr_has = np.isfinite(pr_xy[:, :, 0])
     head_size = np.full(G, np.nan)
-    for g, (person, _) in enumerate(gts):
+    for g, person in enumerate(gts):
         box = person.head_box
         if box is not None and np.all(np.isfinite(box)):
             head_size[g] = _head_size(box)
         elif gt_has[g].any():
             raise DataError(where, f"GT person {g} has joints but no head box (needed for PCKh)", frame_index)
-    pr_scores = np.full((P, NUM_JOINTS), np.nan)
-    for p, (person, _) in enumerate(prs):
-        if person.scores is not None:
-            pr_scores[p] = person.scores
-    missing = pr_has & ~np.isfinite(pr_scores)
-    if missing.any():
-        warnings.warn(
-            f"{where}: prediction score is missing; using the poseval fallback score {MIN_SCORE:g}",
-            stacklevel=3,
-        )
-        pr_scores[missing] = MIN_SCORE
-    gt_ids = np.array([-1 if p.track_id is None else int(p.track_id) for p, _ in gts], dtype=np.int64)
-    pr_ids = np.array([-1 if p.track_id is None else int(p.track_id) for p, _ in prs], dtype=np.int64)
+    gt_ids = np.array([-1 if p.track_id is None else int(p.track_id) for p in gts], dtype=np.int64)
     if tracking:
-        for g, (person, _) in enumerate(gts):
+        for g, person in enumerate(gts):
             if person.track_id is None:
                 raise DataError(where, f"GT person {g} has no track_id (needed for MOTA)", frame_index)
         if len(set(gt_ids.tolist())) != G:
             raise DataError(where, "duplicate GT track_id in one frame", frame_index)
+    return gt_xy, gt_has, head_size, gt_ids
+
+
+def _pred_part(xy: np.ndarray, scores: np.ndarray, ids: np.ndarray, regions: list[np.ndarray], where: str
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The prediction side of one evaluated frame from P predicted persons.
+
+    xy (P, 15, 2), scores (P, 15) (NaN: no score), ids (P,) int (-1: none).
+    Returns kept (K,) indices into the P persons, pr_xy (K, 15, 2), pr_has (K, 15), pr_scores (K, 15),
+    pr_ids (K,).
+    """
+    kept, pr_xy = _filter_points(xy, regions)
+    pr_has = np.isfinite(pr_xy[:, :, 0])
+    pr_scores = np.array(np.asarray(scores, dtype=np.float64).reshape(-1, NUM_JOINTS)[kept])
+    missing = pr_has & ~np.isfinite(pr_scores)
+    if missing.any():
+        warnings.warn(
+            f"{where}: prediction score is missing; using the poseval fallback score {MIN_SCORE:g}",
+            stacklevel=4,
+        )
+        pr_scores[missing] = MIN_SCORE
+    pr_ids = np.asarray(ids, dtype=np.int64).reshape(-1)[kept]
+    return kept, pr_xy, pr_has, pr_scores, pr_ids
+
+
+def _frame_arrays(
+    gt_frame: Frame, pr_frame: Frame, where: str, frame_index: int, tracking: bool
+) -> _FrameArrays:
+    regions = _frame_regions(gt_frame)
+    gt_xy, gt_has, head_size, gt_ids = _gt_part(gt_frame, regions, where, frame_index, tracking)
+    prs = pr_frame.persons
+    scores = np.full((len(prs), NUM_JOINTS), np.nan)
+    for p, person in enumerate(prs):
+        if person.scores is not None:
+            scores[p] = person.scores
+    ids = np.array([-1 if p.track_id is None else int(p.track_id) for p in prs], dtype=np.int64)
+    _, pr_xy, pr_has, pr_scores, pr_ids = _pred_part(_person_xy(prs), scores, ids, regions, where)
     return _FrameArrays(gt_xy, gt_has, head_size, gt_ids, pr_xy, pr_has, pr_scores, pr_ids)
 
 
@@ -390,6 +422,12 @@ class _JointAccumulator:
 
     def update(self, oids: list[int], hids: list[int], dists: np.ndarray) -> None:
         """oids (N,), hids (M,) unique ids; dists (N, M) normalised distances, NaN = may not pair."""
+        self.update_prepared(oids, hids, _prepare_joint(np.asarray(dists, dtype=np.float64)))
+
+    def update_prepared(self, oids: list[int], hids: list[int], prepared: _PreparedJoint) -> None:
+        """`update` with the id-independent work (`_prepare_joint`) done beforehand (it can be reused
+        for every set of track ids on the same poses: the grid search's case)."""
+        dists, finite, any_finite, pairs, finite_sum = prepared
         n, m = len(oids), len(hids)
         c = self.counts
         c["num_objects"] += n
@@ -398,48 +436,58 @@ class _JointAccumulator:
             c["num_false_positives"] += m
             self.matched_last = set()
             return
-        finite = np.isfinite(dists)
-        self.sum_d_events += float(dists[finite].sum())  # RAW rows
+        self.sum_d_events += finite_sum  # RAW rows
         matched_now: set[int] = set()
-        o_used = np.zeros(n, dtype=bool)
-        h_used = np.zeros(m, dtype=bool)
-        if finite.any():
+        o_used = [False] * n
+        h_used = [False] * m
+        n_used = 0
+        if any_finite:
             # 1. Carry earlier pairings forward.
-            col_of = {h: j for j, h in enumerate(hids)}
+            pairing = self.pairing
+            col_of = None
             for i, o in enumerate(oids):
-                if o not in self.pairing:
+                if o not in pairing:
                     continue
                 if self.carry_over == "previous_update" and o not in self.matched_last:
                     continue
-                j = col_of.get(self.pairing[o])
+                if col_of is None:
+                    col_of = {h: j for j, h in enumerate(hids)}
+                j = col_of.get(pairing[o])
                 if j is None or h_used[j] or not finite[i, j]:
                     continue
                 o_used[i] = h_used[j] = True
+                n_used += 1
                 c["num_matches"] += 1
                 c["sumD"] += float(dists[i, j])
                 self.hyp_seen.add(hids[j])
                 self.obj_matched.add(o)
                 matched_now.add(o)
             # 2. Hungarian on the remaining pairs.
-            rest = dists.copy()
-            rest[o_used, :] = np.nan
-            rest[:, h_used] = np.nan
-            valid = np.isfinite(rest)
-            if valid.any():
-                if (valid.sum(axis=0) <= 1).all() and (valid.sum(axis=1) <= 1).all():
-                    rids, cids = np.nonzero(valid)  # the unique maximum matching: what the solver returns
-                else:
-                    from scipy.optimize import linear_sum_assignment
+            if pairs is not None:
+                # At most one finite entry per row and column (so also in what is left after step 1):
+                # the maximum matching is unique, and it is what the solver returns (rows ascending).
+                candidates = [(i, j) for i, j in pairs if not o_used[i] and not h_used[j]]
+            else:
+                rest = dists.copy()
+                rest[np.asarray(o_used), :] = np.nan
+                rest[:, np.asarray(h_used)] = np.nan
+                valid = np.isfinite(rest)
+                candidates = []
+                if valid.any():
+                    if (valid.sum(axis=0) <= 1).all() and (valid.sum(axis=1) <= 1).all():
+                        rids, cids = np.nonzero(valid)
+                    else:
+                        from scipy.optimize import linear_sum_assignment
 
-                    rids, cids = linear_sum_assignment(_expensive_edges(rest))
-                for i, j in zip(rids.tolist(), cids.tolist(), strict=True):
-                    if not valid[i, j]:
-                        continue
-                    self._pair(oids[i], hids[j], float(dists[i, j]))
-                    o_used[i] = h_used[j] = True
-                    matched_now.add(oids[i])
-        c["num_misses"] += int(n - o_used.sum())
-        c["num_false_positives"] += int(m - h_used.sum())
+                        rids, cids = linear_sum_assignment(_expensive_edges(rest))
+                    candidates = [(i, j) for i, j in zip(rids.tolist(), cids.tolist(), strict=True) if valid[i, j]]
+            for i, j in candidates:
+                self._pair(oids[i], hids[j], float(dists[i, j]))
+                o_used[i] = h_used[j] = True
+                n_used += 1
+                matched_now.add(oids[i])
+        c["num_misses"] += n - n_used
+        c["num_false_positives"] += m - n_used
         self.matched_last = matched_now
 
     def _pair(self, o: int, h: int, d: float) -> None:
@@ -469,24 +517,63 @@ class _JointAccumulator:
         return out
 
 
-def _mot_sequence(frames: list[_FrameResult], settings: EvaluationSettings) -> list[dict[str, float]]:
-    """Per-joint motmetrics counts of one sequence (15 dicts), over `frames` in order (§2.1-2.3)."""
-    accs = [_JointAccumulator(settings.carry_over) for _ in range(NUM_JOINTS)]
+#: One joint of one frame, prepared for `_JointAccumulator.update_prepared`: the (N, M) distances,
+#: their finite mask, whether any is finite, the finite (row, column) pairs when each row and column has
+#: at most one (else None), and the sum of the finite distances.
+_PreparedJoint = tuple[np.ndarray, np.ndarray, bool, "list[tuple[int, int]] | None", float]
+
+
+def _prepare_joint(dists: np.ndarray) -> _PreparedJoint:
+    finite = np.isfinite(dists)
+    any_finite = bool(finite.any())
+    pairs = None
+    if any_finite and (finite.sum(axis=0) <= 1).all() and (finite.sum(axis=1) <= 1).all():
+        rows, cols = np.nonzero(finite)
+        pairs = list(zip(rows.tolist(), cols.tolist()))
+    return dists, finite, any_finite, pairs, float(dists[finite].sum()) if any_finite else 0.0
+
+
+def _mot_prepare(frames: list[_FrameResult], settings: EvaluationSettings) -> list:
+    """The id-independent part of `_mot_sequence`, per frame: None for poseval's dummy update (an empty GT
+    or prediction side), else per joint (GT ids, prediction rows, `_prepare_joint` of the distances).
+    Depends only on the poses, not on the prediction track ids."""
+    prepared = []
     for fr in frames:
         a = fr.arrays
         G, P = len(a.gt_has), len(a.pr_has)
         if (G == 0 or P == 0) and settings.empty_frame_rule == "poseval":
-            for acc in accs:
-                acc.dummy()
+            prepared.append(None)
             continue
-        gt_ids, pr_ids = a.gt_ids.tolist(), a.pr_ids.tolist()
+        gt_ids = a.gt_ids.tolist()
         dist_t = fr.mot_dist.transpose(2, 1, 0)  # (15, G, P)
-        for j, acc in enumerate(accs):
+        joints = []
+        for j in range(NUM_JOINTS):
             gi = np.flatnonzero(a.gt_has[:, j])
             pi = np.flatnonzero(a.pr_has[:, j])
             d = dist_t[j][gi][:, pi]  # (len(gi), len(pi))
-            acc.update([gt_ids[g] for g in gi], [pr_ids[p] for p in pi], d)
+            joints.append(([gt_ids[g] for g in gi.tolist()], pi.tolist(), _prepare_joint(d)))
+        prepared.append(joints)
+    return prepared
+
+
+def _mot_run(prepared: list, pr_ids_by_frame: list[list[int]], settings: EvaluationSettings
+             ) -> list[dict[str, float]]:
+    """Per-joint motmetrics counts of one sequence from `_mot_prepare`'s frames and the prediction track
+    ids of each frame (in the order of the frame's prediction rows)."""
+    accs = [_JointAccumulator(settings.carry_over) for _ in range(NUM_JOINTS)]
+    for frame, pr_ids in zip(prepared, pr_ids_by_frame, strict=True):
+        if frame is None:
+            for acc in accs:
+                acc.dummy()
+            continue
+        for acc, (oids, pi, prep) in zip(accs, frame):
+            acc.update_prepared(oids, [pr_ids[p] for p in pi], prep)
     return [acc.result(settings.motp) for acc in accs]
+
+
+def _mot_sequence(frames: list[_FrameResult], settings: EvaluationSettings) -> list[dict[str, float]]:
+    """Per-joint motmetrics counts of one sequence (15 dicts), over `frames` in order (§2.1-2.3)."""
+    return _mot_run(_mot_prepare(frames, settings), [fr.arrays.pr_ids.tolist() for fr in frames], settings)
 
 
 def _mot_metrics(counts: dict[str, float]) -> dict[str, float]:
@@ -816,14 +903,26 @@ def evaluate(
     return _assemble(pairs, per_seq_frames, settings)
 
 
-def _ap_per_joint(frames_by_seq: list[list[_FrameResult]]) -> pd.DataFrame:
-    """AP, pre, rec, nGT, nPred per joint from frames in the official concatenation order (§1.5)."""
-    fr = [f for frames in frames_by_seq for f in frames]
-    if fr:
-        scores = np.concatenate([f.ap_scores for f in fr])
-        labels = np.concatenate([f.ap_labels for f in fr])
-        has = np.concatenate([f.arrays.pr_has for f in fr])
-        n_gt = np.sum([f.n_gt for f in fr], axis=0).astype(np.float64)
+#: One sequence's AP inputs: scores (N, 15), TP labels (N, 15) bool, has (N, 15) bool over its evaluated
+#: frames' predictions in order, and its GT joint counts (15,) int.
+_APPart = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def _ap_part(frames: list[_FrameResult]) -> _APPart:
+    if not frames:
+        empty = np.zeros((0, NUM_JOINTS))
+        return empty, empty.astype(bool), empty.astype(bool), np.zeros(NUM_JOINTS, dtype=np.int64)
+    return (np.concatenate([f.ap_scores for f in frames]), np.concatenate([f.ap_labels for f in frames]),
+            np.concatenate([f.arrays.pr_has for f in frames]), np.sum([f.n_gt for f in frames], axis=0))
+
+
+def _ap_rows(parts: list[_APPart]) -> list[dict[str, float]]:
+    """AP, pre, rec, nGT, nPred per joint from sequences' parts in the official concatenation order (§1.5)."""
+    if parts:
+        scores = np.concatenate([p[0] for p in parts])
+        labels = np.concatenate([p[1] for p in parts])
+        has = np.concatenate([p[2] for p in parts])
+        n_gt = np.sum([p[3] for p in parts], axis=0).astype(np.float64)
     else:
         scores = labels = has = np.zeros((0, NUM_JOINTS))
         n_gt = np.zeros(NUM_JOINTS)
@@ -832,16 +931,36 @@ def _ap_per_joint(frames_by_seq: list[list[_FrameResult]]) -> pd.DataFrame:
         mask = has[:, j].astype(bool)
         ap, pre, rec = average_precision(scores[mask, j], labels[mask, j], n_gt[j])
         rows.append({"AP": ap, "pre": pre, "rec": rec, "nGT": int(n_gt[j]), "nPred": int(mask.sum())})
+    return rows
+
+
+def _ap_per_joint(frames_by_seq: list[list[_FrameResult]]) -> pd.DataFrame:
+    """AP, pre, rec, nGT, nPred per joint from frames in the official concatenation order (§1.5)."""
+    rows = _ap_rows([_ap_part(frames) for frames in frames_by_seq])
     return pd.DataFrame(rows, index=pd.Index(JOINT_NAMES, name="joint"))
 
 
-def _mot_per_joint(counts_by_seq: list[list[dict[str, float]]]) -> pd.DataFrame:
+def _mot_rows(counts_by_seq: list[list[dict[str, float]]]) -> list[dict[str, float]]:
     """Counts pooled over sequences per joint, then MOTA/MOTP/Prec/Rec per joint (§2.4)."""
     rows = []
     for j in range(NUM_JOINTS):
         pooled = {k: sum(seq[j][k] for seq in counts_by_seq) for k in _MOT_COUNTS}
         rows.append({**_mot_metrics(pooled), **pooled})
-    return pd.DataFrame(rows, index=pd.Index(JOINT_NAMES, name="joint"))
+    return rows
+
+
+def _mot_per_joint(counts_by_seq: list[list[dict[str, float]]]) -> pd.DataFrame:
+    """Counts pooled over sequences per joint, then MOTA/MOTP/Prec/Rec per joint (§2.4)."""
+    return pd.DataFrame(_mot_rows(counts_by_seq), index=pd.Index(JOINT_NAMES, name="joint"))
+
+
+def summary_totals(ap_rows: list[dict[str, float]], mot_rows: list[dict[str, float]]) -> dict[str, float]:
+    """The Totals of Tables 1 and 2 from per-joint rows, as `evaluate` computes them: mAP (Table 1 Total)
+    and MOTA, MOTP, Prec, Rec (Table 2 Totals), each the NaN-skipping mean over the 15 joints."""
+    out = {"mAP": _nanmean(r["AP"] for r in ap_rows)}
+    for col in ("MOTA", "MOTP", "Prec", "Rec"):
+        out[col] = _nanmean(r[col] for r in mot_rows)
+    return out
 
 
 def _nan_mot_per_joint() -> pd.DataFrame:

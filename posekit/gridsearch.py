@@ -26,7 +26,6 @@ pixels scaled to the frame size (the paper's 200 px are for PoseTrack's ~1280-px
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import itertools
 import time
 from collections.abc import Callable
@@ -63,8 +62,8 @@ class GridSpec:
     """The values tried for each threshold (paper §2, §3). Defaults include the paper's values.
 
     Not in the paper: the grid. 324 combinations by default (3·2·3·3·3·2) — each value of the paper's
-    §4 setting and one or two neighbours — so that the sweep costs about as much as the single network
-    pass over the validation frames at the `cpu` profile (benchmarks/bench_gridsearch.py).
+    §4 setting and one or two neighbours. At the `cpu` profile the sweep over them costs less than the
+    single network pass over the validation frames (benchmarks/bench_gridsearch.py).
     """
 
     t_head: tuple[float, ...] = _around("t_head", (0.5, 1.0, 1.5))  # 0.1, 0.2, 0.3
@@ -242,9 +241,8 @@ def build_cache(predictor: Any, sequences: list[Sequence], t_head_min: float,
 # Scoring
 
 
-def _detections(cache: GridCache, t_head: float, t_head_dist: float, t_joint: float, t_person: float
-                ) -> list[list[list[np.ndarray]]]:
-    """Per sequence, per frame: the kept poses (15, 3) image x, y, value — exactly as inference decodes."""
+def _head_rows(cache: GridCache, t_head: float, t_head_dist: float) -> list[list[list[int]]]:
+    """Per sequence, per frame: the cached candidates `find_head_peaks` keeps at (t_head, t_head_dist)."""
     if t_head < cache.t_head_min:
         raise ConfigError(f"t_head {t_head} is below the cache's loosest t_head {cache.t_head_min}")
     result = []
@@ -256,8 +254,27 @@ def _detections(cache: GridCache, t_head: float, t_head_dist: float, t_joint: fl
                 per_frame.append([])
                 continue
             index = {(int(x), int(y)): k for k, (x, y) in enumerate(fc.cand_xy)}
-            rows = [index[(int(x), int(y))] for x, y in peaks]  # always present: see build_cache
-            joints, keep = apply_joint_thresholds(fc.joints[rows], t_joint, t_person)
+            per_frame.append([index[(int(x), int(y))] for x, y in peaks])  # always present: see build_cache
+        result.append(per_frame)
+    return result
+
+
+def _detections(cache: GridCache, t_head: float, t_head_dist: float, t_joint: float, t_person: float,
+                rows: list[list[list[int]]] | None = None) -> list[list[list[np.ndarray]]]:
+    """Per sequence, per frame: the kept poses (15, 3) image x, y, value — exactly as inference decodes.
+
+    rows: `_head_rows(cache, t_head, t_head_dist)` when already computed.
+    """
+    if rows is None:
+        rows = _head_rows(cache, t_head, t_head_dist)
+    result = []
+    for seq, seq_rows in zip(cache.sequences, rows):
+        per_frame = []
+        for fc, frame_rows in zip(seq.frames, seq_rows):
+            if not frame_rows:
+                per_frame.append([])
+                continue
+            joints, keep = apply_joint_thresholds(fc.joints[frame_rows], t_joint, t_person)
             per_frame.append([joints[i] for i in np.flatnonzero(keep)])
         result.append(per_frame)
     return result
@@ -295,19 +312,6 @@ def predictions_at(cache: GridCache, gt: list[Sequence], th: Thresholds,
     return preds
 
 
-def _digest(dets: list[list[list[np.ndarray]]], ids: list[list[list[int]]] | None = None) -> bytes:
-    """A fingerprint of detections (and track ids): equal fingerprints mean equal predictions."""
-    h = hashlib.blake2b(digest_size=16)
-    for seq in dets:
-        for frame in seq:
-            h.update(len(frame).to_bytes(4, "little"))
-            for pose in frame:
-                h.update(np.ascontiguousarray(pose).tobytes())
-    if ids is not None:
-        h.update(np.asarray([i for seq in ids for frame in seq for i in frame + [-1]], dtype=np.int64).tobytes())
-    return h.digest()
-
-
 def objective_value(map_total: float, mota_total: float, objective: str) -> float:
     if objective == "sum":
         return map_total + mota_total
@@ -322,30 +326,42 @@ def score_grid(cache: GridCache, gt: list[Sequence], grid: GridSpec, objective: 
                progress: Callable[[int], Any] | None = None) -> pd.DataFrame:
     """Score every threshold combination from the cache: one row per combination.
 
-    Columns: the six thresholds, mAP (Table 1 Total), MOTA (Table 2 Total), MOTP, Prec, Rec, objective.
-    Detections are decoded once per (t_head, t_head_dist, t_joint, t_person) and tracked for every
-    (t_pose_dist, t_max_age). Combinations that give identical predictions (same poses, scores and track
-    ids — common: e.g. t_max_age only matters when a person is missed for a while) are evaluated once.
+    Columns: the six thresholds, mAP (Table 1 Total), MOTA (Table 2 Total), MOTP, Prec, Rec, objective —
+    the numbers `evaluation.evaluate(gt, predictions_at(cache, gt, th))` gives (a test checks it).
+    Work is shared between combinations wherever it does not depend on a threshold:
+    head peaks are found once per (t_head, t_head_dist); detections are decoded once per
+    (t_head, t_head_dist, t_joint, t_person) and tracked for every (t_pose_dist, t_max_age); a sequence is
+    tracked once per distinct set of poses and tracker thresholds, matched against its GT once per
+    distinct set of poses, and its MOT counts accumulated once per distinct poses and track ids
+    (`sweep_evaluation.SweepEvaluator`); the AP ranking is computed once per set of detections.
     """
-    from posekit.evaluation import evaluate
+    from posekit.sweep_evaluation import SweepEvaluator
 
     objective_value(0.0, 0.0, objective)  # validate early
+    cache.check_matches(gt)
+    evaluator = SweepEvaluator(gt)
+    order = {s.name: k for k, s in enumerate(cache.sequences)}
+    in_gt_order = [order[s.name] for s in gt]  # cache index of each GT sequence
     rows = []
-    scored: dict[bytes, dict[str, float]] = {}  # identical predictions are evaluated once
+    head_rows: dict[tuple[float, float], list] = {}
+    tracks: dict[tuple[int, bytes, float, int], list[list[int]]] = {}
     for t_head, t_head_dist, t_joint, t_person in itertools.product(grid.t_head, grid.t_head_dist, grid.t_joint,
                                                                      grid.t_person):
-        dets = _detections(cache, t_head, t_head_dist, t_joint, t_person)
-        dets_key = _digest(dets)
+        if (t_head, t_head_dist) not in head_rows:
+            head_rows[(t_head, t_head_dist)] = _head_rows(cache, t_head, t_head_dist)
+        dets = _detections(cache, t_head, t_head_dist, t_joint, t_person, head_rows[(t_head, t_head_dist)])
+        parts = [evaluator.detection_part(s, dets[c]) for s, c in enumerate(in_gt_order)]
+        ap_rows = evaluator.ap_rows(parts)
         for t_pose_dist, t_max_age in itertools.product(grid.t_pose_dist, grid.t_max_age):
             th = Thresholds(t_head, t_head_dist, t_joint, t_person, t_pose_dist, int(t_max_age))
-            ids = _track_ids(dets, th)
-            key = dets_key + _digest([], ids)
-            if key not in scored:
-                res = evaluate(gt, predictions_at(cache, gt, th, dets, ids))
-                t2 = res.table2.loc["MOT"]
-                scored[key] = {"mAP": res.ap_total, "MOTA": res.mota_total, "MOTP": float(t2["MOTP Total"]),
-                               "Prec": float(t2["Prec Total"]), "Rec": float(t2["Rec Total"])}
-            row = dataclasses.asdict(th) | scored[key]
+            counts = []
+            for s, (c, part) in enumerate(zip(in_gt_order, parts)):
+                key = (s, part.key, th.t_pose_dist, th.t_max_age)
+                if key not in tracks:
+                    tracks[key] = track_sequence([[p[:, :2] for p in frame] for frame in dets[c]], th.t_pose_dist,
+                                                 th.t_max_age)
+                counts.append(evaluator.mot_counts(s, part, tracks[key]))
+            row = dataclasses.asdict(th) | evaluator.totals(ap_rows, counts)
             row["objective"] = objective_value(_nz(row["mAP"]), _nz(row["MOTA"]), objective)
             rows.append(row)
             if progress is not None:

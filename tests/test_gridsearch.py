@@ -51,6 +51,25 @@ def test_grid_from_cache_equals_running_the_pipeline(setup):
                     assert pa.track_id == pb.track_id
 
 
+def test_every_grid_row_equals_evaluating_its_predictions(setup):
+    # score_grid shares work between combinations (per sequence memos); each row must still be exactly
+    # what evaluate() gives on the predictions of that combination, MOTP/Prec/Rec included.
+    from posekit.evaluation import evaluate
+
+    _, _, gt, cache = setup
+    grid = gs.GridSpec(t_head=(0.02, 0.05), t_head_dist=(2.0,), t_joint=(0.0, 0.02), t_person=(0.0, 1.0),
+                       t_pose_dist=(5.0, 40.0), t_max_age=(1, 3))
+    scores = gs.score_grid(cache, gt, grid)
+    assert len(scores) == grid.size == 32
+    for _, row in scores.iterrows():
+        th = Thresholds(*(float(row[k]) for k in gs.THRESHOLD_NAMES[:5]), int(row["t_max_age"]))
+        direct = evaluate(gt, gs.predictions_at(cache, gt, th))
+        t2 = direct.table2.loc["MOT"]
+        want = [direct.ap_total, direct.mota_total, t2["MOTP Total"], t2["Prec Total"], t2["Rec Total"]]
+        np.testing.assert_array_equal(row[["mAP", "MOTA", "MOTP", "Prec", "Rec"]].to_numpy(float), want)
+    assert scores["MOTA"].nunique() > 1  # the thresholds matter on this cache
+
+
 def test_thresholds_change_detections(setup):
     _, _, gt, cache = setup
     loose = gs._detections(cache, 0.02, 2.0, 0.0, 0.0)

@@ -1,0 +1,171 @@
+"""The PoseTrack evaluation of many prediction sets on one GT split, memoised per sequence.
+
+The threshold grid search (paper §4, `posekit.gridsearch`) scores hundreds of threshold combinations on
+the same validation frames. `evaluation.evaluate` would redo, for every combination, work that most
+combinations share. `SweepEvaluator` gives the same numbers (the very functions `evaluate` uses, in the
+same order) and splits the work by what it depends on:
+
+- the GT side of every frame (ignore-region filtering, head sizes, ids): once;
+- per sequence and set of poses (`detection_part`): the ignore-region filtering of the predictions, the
+  PCKh matching, the AP inputs and the id-independent part of the MOT matching — memoised on the poses,
+  so a sequence whose detections a threshold does not change is matched once;
+- per sequence, poses and track ids (`mot_counts`): the motmetrics accumulation — memoised on both;
+- per combination (`ap_rows`, `totals`): the global AP ranking (once per set of poses, not per set of
+  track ids) and the pooled MOT counts.
+
+Only the Totals of Tables 1 and 2 are produced (what the grid search ranks by); `evaluate` gives the
+full result for the chosen thresholds. The official switches are used (`EvaluationSettings()`), or the
+ones passed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+
+from posekit.data.schema import Sequence
+from posekit.errors import DataError
+from posekit.evaluation import (
+    MAX_TRACK_ID,
+    EvaluationSettings,
+    _ap_part,
+    _ap_rows,
+    _APPart,
+    _evaluated_frames,
+    _frame_regions,
+    _FrameArrays,
+    _gt_part,
+    _match_frame,
+    _mot_prepare,
+    _mot_rows,
+    _mot_run,
+    _pred_part,
+    _where,
+    summary_totals,
+)
+from posekit.joints import NUM_JOINTS
+
+
+@dataclass
+class DetectionPart:
+    """One sequence's evaluation inputs that depend on its poses only (not on track ids).
+
+    key:     a fingerprint of the poses (equal keys: equal poses and scores).
+    ap:      the sequence's AP inputs (`evaluation._ap_part`).
+    mot:     the id-independent MOT matching of the frames the MOT metrics use (`evaluation._mot_prepare`).
+    kept:    per MOT frame, the indices of the frame's poses that survived the ignore regions.
+    """
+
+    key: bytes
+    ap: _APPart
+    mot: list
+    kept: list[np.ndarray]
+
+
+def poses_digest(poses_by_frame: list[list[np.ndarray]]) -> bytes:
+    """A fingerprint of one sequence's poses: per frame a list of (15, 3) x, y, score arrays."""
+    h = hashlib.blake2b(digest_size=16)
+    for frame in poses_by_frame:
+        h.update(len(frame).to_bytes(4, "little"))
+        for pose in frame:
+            h.update(np.ascontiguousarray(pose, dtype=np.float64).tobytes())
+    return h.digest()
+
+
+class SweepEvaluator:
+    """Scores many prediction sets against `gt` (see the module docstring); numbers equal `evaluate`'s.
+
+    gt:        the GT sequences; their order is the global AP ranking's concatenation order, as in
+               `evaluate(gt, ...)`.
+    settings:  the evaluation switches (default: the official ones).
+    Raises the DataErrors `evaluate` raises for the GT (missing head boxes or track ids, duplicate ids,
+    a single labelled frame with `drop_last_frame`).
+    """
+
+    def __init__(self, gt: list[Sequence], settings: EvaluationSettings | None = None):
+        self.settings = settings if settings is not None else EvaluationSettings()
+        self.names = [s.name for s in gt]
+        if len(set(self.names)) != len(self.names):
+            raise DataError(_where(gt[0]), "two GT sequences share a name")
+        self._where = [_where(s) for s in gt]
+        self._n_frames = [len(s.frames) for s in gt]
+        self._frames: list[list[int]] = []  # evaluated frame indices per sequence
+        self._gt: list[list[tuple]] = []  # per evaluated frame: (regions, gt_xy, gt_has, head_size, gt_ids)
+        tracking = self.settings.tracking
+        for seq, where in zip(gt, self._where):
+            idx = _evaluated_frames(seq)
+            if tracking:
+                for f in idx:
+                    for person in seq.frames[f].persons:
+                        if person.track_id is not None and person.track_id >= MAX_TRACK_ID:
+                            raise DataError(where, f"GT track_id {person.track_id} is not below {MAX_TRACK_ID}", f)
+                if self.settings.drop_last_frame and len(idx) == 1:
+                    raise DataError(where, "only one labelled frame: the MOT metrics drop each sequence's last "
+                                           "labelled frame; use drop_last_frame=False")
+            parts = []
+            for f in idx:
+                regions = _frame_regions(seq.frames[f])
+                parts.append((regions, *_gt_part(seq.frames[f], regions, where, f, tracking)))
+            self._frames.append(idx)
+            self._gt.append(parts)
+        self._parts: dict[tuple[int, bytes], DetectionPart] = {}
+        self._counts: dict[tuple[int, bytes, bytes], list[dict[str, float]]] = {}
+
+    def _mot_count(self, n_frames: int) -> int:
+        return n_frames - 1 if self.settings.drop_last_frame and n_frames else n_frames
+
+    def detection_part(self, s: int, poses_by_frame: list[list[np.ndarray]]) -> DetectionPart:
+        """Sequence `s`'s poses (every frame of the sequence: a list of (15, 3) x, y, score arrays, NaN rows
+        for absent joints) matched against its GT; memoised on the poses."""
+        if len(poses_by_frame) != self._n_frames[s]:
+            raise DataError(self._where[s], f"{len(poses_by_frame)} prediction frames but {self._n_frames[s]} "
+                                            f"GT frames for {self.names[s]!r}")
+        key = poses_digest(poses_by_frame)
+        memo = self._parts.get((s, key))
+        if memo is not None:
+            return memo
+        where = self._where[s]
+        results, kept_all = [], []
+        for f, (regions, gt_xy, gt_has, head_size, gt_ids) in zip(self._frames[s], self._gt[s]):
+            poses = poses_by_frame[f]
+            p = len(poses)
+            xy = np.stack([pose[:, :2] for pose in poses]) if p else np.zeros((0, NUM_JOINTS, 2))
+            scores = np.stack([pose[:, 2] for pose in poses]) if p else np.zeros((0, NUM_JOINTS))
+            kept, pr_xy, pr_has, pr_scores, pr_ids = _pred_part(xy, scores, np.full(p, -1), regions, where)
+            arrays = _FrameArrays(gt_xy, gt_has, head_size, gt_ids, pr_xy, pr_has, pr_scores, pr_ids)
+            results.append(_match_frame(arrays))
+            kept_all.append(kept)
+        n_mot = self._mot_count(len(results))
+        mot = _mot_prepare(results[:n_mot], self.settings) if self.settings.tracking else []
+        part = DetectionPart(key, _ap_part(results), mot, kept_all[:n_mot])
+        self._parts[(s, key)] = part
+        return part
+
+    def mot_counts(self, s: int, part: DetectionPart, ids_by_frame: list[list[int]]) -> list[dict[str, float]]:
+        """The per-joint motmetrics counts of sequence `s` with poses `part` and these track ids (per frame
+        of the sequence, one id per pose); memoised on the poses and the ids."""
+        flat = [i for frame in ids_by_frame for i in frame]
+        if flat and max(flat) >= MAX_TRACK_ID:
+            raise DataError(self._where[s], f"track_id {max(flat)} is not below {MAX_TRACK_ID} (poseval's limit)")
+        key = np.asarray([i for frame in ids_by_frame for i in (*frame, -1)], dtype=np.int64).tobytes()
+        key = hashlib.blake2b(key, digest_size=16).digest()
+        memo = self._counts.get((s, part.key, key))
+        if memo is not None:
+            return memo
+        frames = self._frames[s][: len(part.kept)]
+        pr_ids = [[ids_by_frame[f][k] for k in kept.tolist()] for f, kept in zip(frames, part.kept)]
+        counts = _mot_run(part.mot, pr_ids, self.settings)
+        self._counts[(s, part.key, key)] = counts
+        return counts
+
+    @staticmethod
+    def ap_rows(parts: list[DetectionPart]) -> list[dict[str, float]]:
+        """Per-joint AP rows of one prediction set, from its sequences' parts in GT order."""
+        return _ap_rows([p.ap for p in parts])
+
+    @staticmethod
+    def totals(ap_rows: list[dict[str, float]], counts: list[list[dict[str, float]]]) -> dict[str, float]:
+        """mAP and the Table 2 Totals (MOTA, MOTP, Prec, Rec) from `ap_rows` and every sequence's counts."""
+        return summary_totals(ap_rows, _mot_rows(counts))
