@@ -78,7 +78,7 @@ class Predictor:
                  `model.config`.
     batch_size:  frames per component-1 call.
     head_chunk:  heads per component-2 call (bounds memory: one call holds head_chunk copies of the
-                 features).
+                 first convolution's activations).
     max_heads:   at most this many heads per frame (`DEFAULT_MAX_HEADS`; None: no bound).
     precision:   "fp32" (default) or "bf16" (Not in the paper: bfloat16 compute via Keras' mixed_bfloat16
                  policy, for hardware with bfloat16 units; outputs are cast back to float32 before decoding).
@@ -100,7 +100,7 @@ class Predictor:
         import tensorflow as tf
 
         from posekit.errors import ConfigError
-        from posekit.model import single_person_heatmaps, with_precision
+        from posekit.model import single_person_heatmaps, split_component2, with_precision
 
         if keras.backend.backend() != "tensorflow":
             # Not built: a jax.jit twin of the two compiled calls below.
@@ -131,20 +131,37 @@ class Predictor:
             f32 = lambda t: tf.cast(t, tf.float32)  # noqa: E731  (bf16 outputs -> float32 for decoding)
             return f32(out["features"]), f32(out["multi_person_heatmaps"]), f32(out["head_heatmap"])
 
+        per_frame, per_head = split_component2(comp2)
+        filters = int(comp2.get_layer("c2_down0_conv0").kernel.shape[-1])
+
         @tf.function(
             input_signature=[
                 tf.TensorSpec((None, h, w, channels), tf.float32),
+                tf.TensorSpec((None, h, w, net.num_joints), tf.float32),
+                tf.TensorSpec((None,), tf.int32),
+            ]
+        )
+        def component2_frames(features, multi, frames):
+            # The part of component 2's first convolution all heads of a frame share, once per frame
+            # (only for `frames`, the frames that have heads).
+            m = tf.gather(multi, frames)
+            return tf.cast(per_frame(tf.gather(features, frames), m), tf.float32), m
+
+        @tf.function(
+            input_signature=[
+                tf.TensorSpec((None, h, w, filters), tf.float32),
                 tf.TensorSpec((None, h, w, net.num_joints), tf.float32),
                 tf.TensorSpec((None, h, w, 1), tf.float32),
                 tf.TensorSpec((None,), tf.int32),
             ]
         )
-        def component2(features, multi, masked_head, frame_index):
-            f = tf.gather(features, frame_index)  # (K, h, w, C): on the device, not copied from the host
+        def component2(shared, multi, masked_head, frame_index):
+            s = tf.gather(shared, frame_index)  # (K, h, w, filters): on the device, not copied from the host
             m = tf.gather(multi, frame_index)  # (K, h, w, 15)
-            filtered = tf.cast(comp2([f, m, masked_head], training=False), tf.float32)
+            filtered = tf.cast(per_head(s, masked_head), tf.float32)
             return filtered, single_person_heatmaps(filtered, m)
 
+        self._component2_frames = component2_frames
         self._component1 = component1
         self._component2 = component2
         self._tf = tf
@@ -196,6 +213,9 @@ class Predictor:
     ) -> np.ndarray:
         """Component 2 for every head in batched calls of at most `head_chunk` heads. Paper §2.
 
+        The part of component 2's first convolution that a frame's heads share is computed once per frame
+        (`model.split_component2`); the outputs equal calling `component2` per head up to rounding.
+
         features:               (F, h, w, C) per frame (or per head when frame_index is None).
         multi_person_heatmaps:  (F, h, w, 15) idem.
         masked_head_heatmap:    (K, h, w, 1) head mask × head heatmap, one per head.
@@ -210,14 +230,15 @@ class Predictor:
         h, w = self.heatmap_size[1], self.heatmap_size[0]
         if k == 0:
             return np.zeros((0, h, w, self.config.network.num_joints), np.float32)
-        tf = self._tf
-        features = tf.convert_to_tensor(features, tf.float32)
-        multi = tf.convert_to_tensor(multi_person_heatmaps, tf.float32)
+        # Only the frames that have heads; frame_index is renumbered to rows of that subset.
+        frames, frame_index = np.unique(frame_index, return_inverse=True)
+        frame_index = frame_index.astype(np.int32)
+        shared, multi = self._component2_frames(features, multi_person_heatmaps, frames.astype(np.int32))
         masked = np.asarray(masked_head_heatmap, dtype=np.float32)
         out = []
         for start in range(0, k, self.head_chunk):
             sl = slice(start, start + self.head_chunk)
-            filtered, single = self._component2(features, multi, masked[sl], frame_index[sl])
+            filtered, single = self._component2(shared, multi, masked[sl], frame_index[sl])
             out.append((single if final else filtered).numpy())
         return np.concatenate(out)
 
