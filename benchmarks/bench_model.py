@@ -1,5 +1,5 @@
 """Network speed (paper §2, §2.1): forward time of component 1 (once per frame, batch 1) and component 2
-(once per detected head) at the `paper` and `cpu` profiles, and one training step at `cpu`.
+(once per detected head) at the `paper` and `cpu` profiles, and one training step at `cpu` in fp32 and bf16.
 
 Each speed is given as GFLOP/s (FLOPs counted analytically by `posekit.model.model_summary`: 2 × conv MACs)
 and as a fraction of a large fp32 matrix product's GFLOP/s measured in the same run, the best a dense
@@ -65,16 +65,15 @@ def _forward_figures(profile: str, peak: float, repeats: int) -> list[dict]:
     ]
 
 
-def _train_figures(peak: float, steps: int = 8) -> list[dict]:
-    import keras
+def train_step_seconds(profile: str = "cpu", precision: str = "fp32", steps: int = 8) -> float:
+    """Median seconds of one training step (batch of the profile, random data) in `precision`."""
+    import dataclasses
 
-    if keras.backend.backend() != "tensorflow":
-        return []
     from posekit.config import get_profile
-    from posekit.model import model_summary
     from posekit.train import Trainer
 
-    config = get_profile("cpu")
+    config = get_profile(profile)
+    config = dataclasses.replace(config, train=dataclasses.replace(config.train, precision=precision))
     n, B = config.network, config.train.batch_size
     h, w = n.heatmap_height, n.heatmap_width
     rng = np.random.default_rng(0)
@@ -91,17 +90,37 @@ def _train_figures(peak: float, steps: int = 8) -> list[dict]:
         t = time.perf_counter()
         trainer.step((x, y))
         times.append(time.perf_counter() - t)
-    step = float(np.median(times))
+    return float(np.median(times))
+
+
+def _train_figures(peak: float, steps: int = 8) -> list[dict]:
+    import keras
+
+    if keras.backend.backend() != "tensorflow":
+        return []
+    from posekit.config import get_profile
+    from posekit.model import model_summary
+
+    config = get_profile("cpu")
+    B = config.train.batch_size
     _, _, g1, g2 = model_summary(config)
     # A training step ≈ 3 forward passes (forward, gradients w.r.t. activations and w.r.t. weights).
     flops = 3 * B * (g1 + g2)
-    minutes = config.train.iterations * step / 60
-    return [
-        {"name": f"training step, cpu (batch {B})", "value": step, "unit": "s",
-         "reference": f"{config.train.iterations} iterations ≈ {minutes:.1f} min", "ratio": None},
-        {"name": "training throughput, cpu", "value": flops / step, "unit": "GFLOP/s",
-         "reference": f"fp32 matmul {peak:.0f} GFLOP/s", "ratio": flops / step / peak},
-    ]
+    figures = []
+    steps_by_precision = {}
+    for precision in ("fp32", "bf16"):
+        step = train_step_seconds("cpu", precision, steps)
+        steps_by_precision[precision] = step
+        minutes = config.train.iterations * step / 60
+        figures += [
+            {"name": f"training step, cpu (batch {B}), {precision}", "value": step, "unit": "s",
+             "reference": f"{config.train.iterations} iterations ≈ {minutes:.1f} min", "ratio": None},
+            {"name": f"training throughput, cpu, {precision}", "value": flops / step, "unit": "GFLOP/s",
+             "reference": f"fp32 matmul {peak:.0f} GFLOP/s", "ratio": flops / step / peak},
+        ]
+    figures.append({"name": "training step, cpu: bf16 speed-up", "value": steps_by_precision["fp32"]
+                    / steps_by_precision["bf16"], "unit": "x", "reference": "fp32 step", "ratio": None})
+    return figures
 
 
 def run() -> list[dict]:

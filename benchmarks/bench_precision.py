@@ -1,5 +1,6 @@
-"""bf16 vs fp32 inference (issue 9): speed of component 1 at the `paper` size as GFLOP/s ÷ the fp32 matmul's,
-and the effect of bf16 on Table 1 / Table 2 with the committed `cpu` model on the synthetic val split.
+"""bf16 vs fp32 (issue 9): speed of component 1 at the `paper` size as GFLOP/s ÷ the fp32 matmul's, a training
+step at the `paper` size in both precisions (`train.precision`), and the effect of bf16 inference on Table 1 /
+Table 2 with the committed `cpu` model on the synthetic val split.
 
 bf16 runs through Keras' `mixed_bfloat16` policy (`posekit.model.with_precision`, `Predictor(precision="bf16")`);
 it pays off only on hardware with bfloat16 units (this CPU reports AVX512_BF16 / AMX_BF16).
@@ -46,6 +47,20 @@ def run(run_dir: str | Path = ROOT / "results" / "cpu-synthetic",
                         "unit": "GFLOP/s", "reference": f"fp32 matmul {limit:.0f} GFLOP/s",
                         "ratio": gflops1 / times[precision] / limit, "goal": ">= 0.9"})
     figures.append({"name": "component 1, paper size: bf16 speed-up", "value": times["fp32"] / times["bf16"],
+                    "unit": "x", "reference": "fp32"})
+
+    # Training (`train.precision`): one step of the paper size (batch 4), fp32 vs bf16.
+    from benchmarks.bench_model import train_step_seconds
+
+    _, _, g1, g2 = model_summary(paper)
+    flops = 3 * paper.train.batch_size * (g1 + g2)  # forward + two backward passes ≈ 3 forwards
+    steps = {}
+    for precision in ("fp32", "bf16"):
+        steps[precision] = train_step_seconds("paper", precision, steps=2)
+        figures.append({"name": f"training step, paper size (batch {paper.train.batch_size}), {precision}",
+                        "value": steps[precision], "unit": "s", "reference": f"fp32 matmul {limit:.0f} GFLOP/s",
+                        "ratio": flops / steps[precision] / limit})
+    figures.append({"name": "training step, paper size: bf16 speed-up", "value": steps["fp32"] / steps["bf16"],
                     "unit": "x", "reference": "fp32"})
 
     model_dir = Path(run_dir) / "model"

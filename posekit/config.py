@@ -99,6 +99,10 @@ class TrainConfig:
     log_every: int = 100  # iterations between CSV / TensorBoard log rows
     seed: int = 0  # seeds the augmentation, the person-of-interest choice and the weight init
     workers: int = 2  # input-pipeline worker threads (PyDataset)
+    # Not in the paper: a speed option. "fp32", or "bf16" (Keras' mixed_bfloat16: bfloat16 compute, float32
+    # weights, Adam state and loss) for hardware with bfloat16 units; its effect is measured in
+    # benchmarks/bench_precision.py. The paper's framework trained in fp32.
+    precision: str = "fp32"
 
 
 @dataclass(frozen=True)

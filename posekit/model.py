@@ -43,7 +43,9 @@ Not in the paper (choices, each a config field or stated here):
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -252,20 +254,31 @@ def build_model(config: Config) -> PoseNet:
     return PoseNet(config, name="posenet")
 
 
+PRECISIONS = ("fp32", "bf16")
+
+
+@contextlib.contextmanager
+def precision_policy(precision: str) -> Iterator[None]:
+    """Build layers inside this block in `precision`: "fp32" (Keras' float32) or "bf16" (Keras'
+    `mixed_bfloat16`: bfloat16 compute, float32 weights). Not in the paper: a speed option."""
+    if precision not in PRECISIONS:
+        raise ConfigError(f"unknown precision {precision!r}; choose fp32 or bf16")
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("mixed_bfloat16" if precision == "bf16" else "float32")
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
+
+
 def with_precision(posenet: PoseNet, precision: str) -> PoseNet:
     """The same network (same weights) computing in `precision`: "fp32" returns `posenet` itself; "bf16"
     returns a copy built under Keras' `mixed_bfloat16` policy (bfloat16 compute, float32 weights), for CPUs
-    and GPUs with bfloat16 units. Not in the paper: a speed option, measured in benchmarks/bench_inference.py."""
-    if precision == "fp32":
+    and GPUs with bfloat16 units. Not in the paper: a speed option, measured in benchmarks/bench_precision.py."""
+    if precision == "fp32" and posenet.component1.compute_dtype == "float32":
         return posenet
-    if precision != "bf16":
-        raise ConfigError(f"unknown precision {precision!r}; choose fp32 or bf16")
-    previous = keras.config.dtype_policy()
-    keras.config.set_dtype_policy("mixed_bfloat16")
-    try:
+    with precision_policy(precision):
         copy = build_model(posenet.config)
-    finally:
-        keras.config.set_dtype_policy(previous)
     copy.set_weights(posenet.get_weights())
     return copy
 

@@ -52,7 +52,7 @@ import tensorflow as tf
 from posekit.config import Config, load_config, save_config
 from posekit.errors import ConfigError, TrainingError
 from posekit.fileio import atomic_write_text
-from posekit.model import PoseNet, build_model, loss_terms, save_model
+from posekit.model import PoseNet, build_model, loss_terms, precision_policy, save_model
 
 STRATEGIES = ("none", "mirrored", "multiworker")
 CHECKPOINT_NAME = "checkpoint.weights.h5"
@@ -101,7 +101,8 @@ class Trainer:
             )
         t = config.train
         with self.strategy.scope():
-            self.model: PoseNet = build_model(config)
+            with precision_policy(t.precision):  # "bf16": bfloat16 compute, float32 weights and Adam state
+                self.model: PoseNet = build_model(config)
             self.optimizer = keras.optimizers.Adam(
                 learning_rate=t.learning_rate, beta_1=t.adam_beta_1, beta_2=t.adam_beta_2, epsilon=t.adam_epsilon
             )
@@ -118,6 +119,7 @@ class Trainer:
         variables = self.model.trainable_variables
         with tf.GradientTape() as tape:
             outputs = self.model(x, training=True)
+            outputs = {k: tf.cast(v, tf.float32) for k, v in outputs.items()}  # the loss in float32 (bf16 runs)
             terms = loss_terms(y, outputs)  # means over this replica's share of the batch
             decay = tf.add_n(self.model.losses)
             loss = terms["head_loss"] + terms["pose_loss"] + decay
