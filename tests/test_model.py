@@ -308,12 +308,20 @@ def test_runs_under_jax_backend():
         "c = get_profile('tiny'); m = build_model(c); n = c.network;"
         "x = {'image': np.zeros((1, n.input_height, n.input_width, 3), 'float32'),"
         " 'head_mask': np.ones((1, n.heatmap_height, n.heatmap_width, 1), 'float32')};"
-        "o = m(x); print(o['single_person_heatmaps'].shape)"
+        "o = m(x); print(o['single_person_heatmaps'].shape);"
+        # component 2 split per frame / per head (inference) equals component 2 under JAX too
+        "from posekit.model import split_component2; import keras; r = np.random.default_rng(0);"
+        "f = r.normal(size=(2, 32, 56, 16)).astype('float32'); mp = r.uniform(-1, 1, (2, 32, 56, 15)).astype('float32');"
+        "mk = r.uniform(0, 1, (3, 32, 56, 1)).astype('float32'); i = np.array([0, 1, 1]);"
+        "pf, ph = split_component2(m.component2);"
+        "d = np.abs(np.asarray(ph(keras.ops.take(pf(f, mp), i, axis=0), mk)) - np.asarray(m.component2([f[i], mp[i], mk])));"
+        "print('split max diff', float(d.max()) < 5e-5)"
     )
     env = dict(os.environ, KERAS_BACKEND="jax")
     res = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert res.returncode == 0, res.stderr[-2000:]
     assert "(1, 32, 56, 15)" in res.stdout
+    assert "split max diff True" in res.stdout
 
 
 def test_config_json_is_stored_in_keras_file(tmp_path, tiny):
