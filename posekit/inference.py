@@ -132,36 +132,23 @@ class Predictor:
             return f32(out["features"]), f32(out["multi_person_heatmaps"]), f32(out["head_heatmap"])
 
         per_frame, per_head = split_component2(comp2)
-        filters = int(comp2.get_layer("c2_down0_conv0").kernel.shape[-1])
 
         @tf.function(
             input_signature=[
                 tf.TensorSpec((None, h, w, channels), tf.float32),
                 tf.TensorSpec((None, h, w, net.num_joints), tf.float32),
-                tf.TensorSpec((None,), tf.int32),
-            ]
-        )
-        def component2_frames(features, multi, frames):
-            # The part of component 2's first convolution all heads of a frame share, once per frame
-            # (only for `frames`, the frames that have heads).
-            m = tf.gather(multi, frames)
-            return tf.cast(per_frame(tf.gather(features, frames), m), tf.float32), m
-
-        @tf.function(
-            input_signature=[
-                tf.TensorSpec((None, h, w, filters), tf.float32),
-                tf.TensorSpec((None, h, w, net.num_joints), tf.float32),
                 tf.TensorSpec((None, h, w, 1), tf.float32),
                 tf.TensorSpec((None,), tf.int32),
             ]
         )
-        def component2(shared, multi, masked_head, frame_index):
-            s = tf.gather(shared, frame_index)  # (K, h, w, filters): on the device, not copied from the host
-            m = tf.gather(multi, frame_index)  # (K, h, w, 15)
-            filtered = tf.cast(per_head(s, masked_head), tf.float32)
-            return filtered, single_person_heatmaps(filtered, m)
+        def component2(features, multi, masked_head, frame_index):
+            # The part of component 2's first convolution that all heads of a frame share: once per frame
+            # of this call (frames without heads are skipped), then gathered per head on the device.
+            frames, local = tf.unique(frame_index)
+            shared = per_frame(tf.gather(features, frames), tf.gather(multi, frames))
+            filtered = tf.cast(per_head(tf.gather(shared, local), masked_head), tf.float32)
+            return filtered, single_person_heatmaps(filtered, tf.gather(multi, frame_index))
 
-        self._component2_frames = component2_frames
         self._component1 = component1
         self._component2 = component2
         self._tf = tf
@@ -214,7 +201,9 @@ class Predictor:
         """Component 2 for every head in batched calls of at most `head_chunk` heads. Paper §2.
 
         The part of component 2's first convolution that a frame's heads share is computed once per frame
-        (`model.split_component2`); the outputs equal calling `component2` per head up to rounding.
+        and call (`model.split_component2`; heads sorted by frame, as inference passes them, keep a frame
+        within one call except at a chunk boundary); the outputs equal calling `component2` per head up to
+        rounding.
 
         features:               (F, h, w, C) per frame (or per head when frame_index is None).
         multi_person_heatmaps:  (F, h, w, 15) idem.
@@ -230,15 +219,14 @@ class Predictor:
         h, w = self.heatmap_size[1], self.heatmap_size[0]
         if k == 0:
             return np.zeros((0, h, w, self.config.network.num_joints), np.float32)
-        # Only the frames that have heads; frame_index is renumbered to rows of that subset.
-        frames, frame_index = np.unique(frame_index, return_inverse=True)
-        frame_index = frame_index.astype(np.int32)
-        shared, multi = self._component2_frames(features, multi_person_heatmaps, frames.astype(np.int32))
+        tf = self._tf
+        features = tf.convert_to_tensor(features, tf.float32)
+        multi = tf.convert_to_tensor(multi_person_heatmaps, tf.float32)
         masked = np.asarray(masked_head_heatmap, dtype=np.float32)
         out = []
         for start in range(0, k, self.head_chunk):
             sl = slice(start, start + self.head_chunk)
-            filtered, single = self._component2(shared, multi, masked[sl], frame_index[sl])
+            filtered, single = self._component2(features, multi, masked[sl], frame_index[sl])
             out.append((single if final else filtered).numpy())
         return np.concatenate(out)
 

@@ -71,7 +71,6 @@ def test_no_retracing_across_batch_and_head_counts(predictor):
     predictor.predict_frames(random_frames(1, seed=2))
     assert predictor._component1.experimental_get_tracing_count() == 1
     assert predictor._component2.experimental_get_tracing_count() == 1
-    assert predictor._component2_frames.experimental_get_tracing_count() == 1
 
 
 # ---------------------------------------------------------------------------------------------
