@@ -1,6 +1,9 @@
 """Run every benchmark module and write results/benchmarks/<machine>.{json,md}.
 
 Usage: python -m benchmarks [--only model,inference] [--machine NAME]
+
+With --only, the named modules are re-measured and their rows replace those of the earlier run in the
+same files (the other modules' rows are kept; every row of the JSON carries the date it was measured).
 """
 
 from __future__ import annotations
@@ -80,14 +83,24 @@ def main(argv: list[str] | None = None) -> int:
             failures += 1
             traceback.print_exc()
             continue
+        measured = datetime.now(timezone.utc).isoformat(timespec="seconds")
         for r in rows:
             r.setdefault("module", name)
+            r.setdefault("date", measured)
             print(f"  {r['name']}: {_fmt(r.get('value'))} {r.get('unit', '')}"
                   + (f"  (ratio {_fmt(r.get('ratio'))} vs {r.get('reference')})" if r.get("ratio") is not None else ""),
                   flush=True)
         figures.extend(rows)
         print(f"[{name}] {time.perf_counter() - t0:.0f} s", flush=True)
     out = Path(args.out)
+    previous = out / f"{args.machine}.json"
+    if args.only and previous.exists():
+        # --only re-measures some modules: keep the other modules' rows of the earlier run, in suite order.
+        import json
+
+        kept = [f for f in json.loads(previous.read_text()).get("figures", []) if f.get("module") not in wanted]
+        rank = {m: i for i, m in enumerate(MODULES)}
+        figures = sorted(kept + figures, key=lambda f: rank.get(f.get("module"), len(MODULES)))
     payload = {"machine": args.machine, "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                "python": platform.python_version(), "cpus": os.cpu_count(), "figures": figures}
     atomic_write_json(out / f"{args.machine}.json", payload)
