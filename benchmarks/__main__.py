@@ -98,7 +98,10 @@ def main(argv: list[str] | None = None) -> int:
         # --only re-measures some modules: keep the other modules' rows of the earlier run, in suite order.
         import json
 
-        kept = [f for f in json.loads(previous.read_text()).get("figures", []) if f.get("module") not in wanted]
+        earlier = json.loads(previous.read_text())
+        kept = [f for f in earlier.get("figures", []) if f.get("module") not in wanted]
+        for f in kept:  # rows written before rows carried a date were measured on the file's date
+            f.setdefault("date", earlier.get("date"))
         rank = {m: i for i, m in enumerate(MODULES)}
         figures = sorted(kept + figures, key=lambda f: rank.get(f.get("module"), len(MODULES)))
     payload = {"machine": args.machine, "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
