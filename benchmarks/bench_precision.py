@@ -35,7 +35,7 @@ def run(run_dir: str | Path = ROOT / "results" / "cpu-synthetic",
     figures = []
     limit = matmul_gflops()
     paper = get_profile("paper")
-    _, _, gflops1, _ = model_summary(paper)
+    _, _, gflops1, gflops2 = model_summary(paper)
     model = build_model(paper)
     frame = np.random.default_rng(0).integers(0, 255, (720, 1280, 3), dtype=np.uint8)
     times = {}
@@ -52,8 +52,7 @@ def run(run_dir: str | Path = ROOT / "results" / "cpu-synthetic",
     # Training (`train.precision`): one step of the paper size (batch 4), fp32 vs bf16.
     from benchmarks.bench_model import train_step_seconds
 
-    _, _, g1, g2 = model_summary(paper)
-    flops = 3 * paper.train.batch_size * (g1 + g2)  # forward + two backward passes ≈ 3 forwards
+    flops = 3 * paper.train.batch_size * (gflops1 + gflops2)  # forward + two backward passes ≈ 3 forwards
     steps = {}
     for precision in ("fp32", "bf16"):
         steps[precision] = train_step_seconds("paper", precision, steps=2)

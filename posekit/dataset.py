@@ -41,9 +41,6 @@ from posekit.targets import (
     single_person_targets,
 )
 
-#: `load_image` is `posekit.imageio.read_image` (kept under this name for the dataset's callers).
-load_image = read_image
-
 #: Not in the paper: how many augmentation draws to try so that the person of interest's head centre
 #: stays inside the input image (otherwise the head mask, the only cue of who to pose, is empty).
 MAX_AUGMENT_DRAWS: int = 10
@@ -66,7 +63,7 @@ def make_sample(
     poi = frame.persons[person_index]
     if poi.head_box is None:
         raise DataError(sequence.source or sequence.name, f"person {person_index} has no head box", frame=frame_index)
-    image = load_image(sequence.image_path(frame_index))
+    image = read_image(sequence.image_path(frame_index))
     net = config.network
     with_head = [p for p in frame.persons if p.head_box is not None]
     head_centers = np.array([p.head_center for p in with_head]).reshape(-1, 2)

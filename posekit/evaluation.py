@@ -848,6 +848,24 @@ def _pair_sequences(
     return pairs
 
 
+def _checked_gt_frames(g: Sequence, settings: EvaluationSettings) -> list[int]:
+    """The evaluated frames of GT sequence `g` (`_evaluated_frames`), after the sequence-level GT checks:
+    when tracking, GT track ids below 10000 and, with `drop_last_frame`, more than one labelled frame."""
+    idx = _evaluated_frames(g)
+    if settings.tracking:
+        for f in idx:
+            for person in g.frames[f].persons:
+                if person.track_id is not None and person.track_id >= MAX_TRACK_ID:
+                    raise DataError(_where(g), f"GT track_id {person.track_id} is not below {MAX_TRACK_ID}", f)
+        if settings.drop_last_frame and len(idx) == 1:
+            raise DataError(
+                _where(g),
+                "only one labelled frame: the MOT metrics drop each sequence's last labelled frame "
+                "(poseval crashes here); use drop_last_frame=False (--no-drop-last-frame) or AP only",
+            )
+    return idx
+
+
 def evaluate(
     gt: list[Sequence],
     pred: list[Sequence],
@@ -881,20 +899,7 @@ def evaluate(
     per_seq_frames: list[list[_FrameResult]] = []
     for g, p in pairs:
         _check_prediction_ids(p, tracking)
-        idx = _evaluated_frames(g)
-        if tracking:
-            for f in idx:
-                for person in g.frames[f].persons:
-                    if person.track_id is not None and person.track_id >= MAX_TRACK_ID:
-                        raise DataError(
-                            _where(g), f"GT track_id {person.track_id} is not below {MAX_TRACK_ID}", f
-                        )
-            if drop_last_frame and len(idx) == 1:
-                raise DataError(
-                    _where(g),
-                    "only one labelled frame: the MOT metrics drop each sequence's last labelled frame "
-                    "(poseval crashes here); use drop_last_frame=False (--no-drop-last-frame) or AP only",
-                )
+        idx = _checked_gt_frames(g, settings)
         frames = []
         for f in idx:
             arrays = _frame_arrays(g.frames[f], p.frames[f], _where(g), f, tracking)

@@ -196,7 +196,7 @@ def build_cache(predictor: Any, sequences: list[Sequence], t_head_min: float,
                heatmap at or above it, so keep it above the noise floor of a trained network (≥ 0.05).
     """
     from posekit.decoding import decode_single_person, head_masks, heatmap_to_image
-    from posekit.inference import read_image
+    from posekit.imageio import read_image
 
     cfg = predictor.config
     w, h = predictor.heatmap_size

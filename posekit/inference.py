@@ -35,7 +35,7 @@ from posekit.augment import letterbox, normalize_intensity
 from posekit.config import Config, Thresholds
 from posekit.data.schema import Frame, Person, Sequence
 from posekit.decoding import decode_single_person, find_head_peaks, head_masks, heatmap_to_image
-from posekit.imageio import read_image  # noqa: F401  (re-exported: posekit.inference.read_image)
+from posekit.imageio import read_image
 from posekit.tracking import GeometricTracker
 
 #: Not in the paper: at most this many heads per frame (the strongest), so an untrained network whose

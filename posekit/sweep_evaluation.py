@@ -33,11 +33,12 @@ from posekit.evaluation import (
     _ap_part,
     _ap_rows,
     _APPart,
-    _evaluated_frames,
+    _checked_gt_frames,
     _frame_regions,
     _FrameArrays,
     _gt_part,
     _match_frame,
+    _mot_frames,
     _mot_prepare,
     _mot_rows,
     _mot_run,
@@ -87,23 +88,18 @@ class SweepEvaluator:
     def __init__(self, gt: list[Sequence], settings: EvaluationSettings | None = None):
         self.settings = settings if settings is not None else EvaluationSettings()
         self.names = [s.name for s in gt]
-        if len(set(self.names)) != len(self.names):
-            raise DataError(_where(gt[0]), "two GT sequences share a name")
+        seen: set[str] = set()
+        for seq in gt:
+            if seq.name in seen:
+                raise DataError(_where(seq), f"two GT sequences are named {seq.name!r}")
+            seen.add(seq.name)
         self._where = [_where(s) for s in gt]
         self._n_frames = [len(s.frames) for s in gt]
         self._frames: list[list[int]] = []  # evaluated frame indices per sequence
         self._gt: list[list[tuple]] = []  # per evaluated frame: (regions, gt_xy, gt_has, head_size, gt_ids)
         tracking = self.settings.tracking
         for seq, where in zip(gt, self._where):
-            idx = _evaluated_frames(seq)
-            if tracking:
-                for f in idx:
-                    for person in seq.frames[f].persons:
-                        if person.track_id is not None and person.track_id >= MAX_TRACK_ID:
-                            raise DataError(where, f"GT track_id {person.track_id} is not below {MAX_TRACK_ID}", f)
-                if self.settings.drop_last_frame and len(idx) == 1:
-                    raise DataError(where, "only one labelled frame: the MOT metrics drop each sequence's last "
-                                           "labelled frame; use drop_last_frame=False")
+            idx = _checked_gt_frames(seq, self.settings)
             parts = []
             for f in idx:
                 regions = _frame_regions(seq.frames[f])
@@ -112,9 +108,6 @@ class SweepEvaluator:
             self._gt.append(parts)
         self._parts: dict[tuple[int, bytes], DetectionPart] = {}
         self._counts: dict[tuple[int, bytes, bytes], list[dict[str, float]]] = {}
-
-    def _mot_count(self, n_frames: int) -> int:
-        return n_frames - 1 if self.settings.drop_last_frame and n_frames else n_frames
 
     def detection_part(self, s: int, poses_by_frame: list[list[np.ndarray]]) -> DetectionPart:
         """Sequence `s`'s poses (every frame of the sequence: a list of (15, 3) x, y, score arrays, NaN rows
@@ -137,9 +130,9 @@ class SweepEvaluator:
             arrays = _FrameArrays(gt_xy, gt_has, head_size, gt_ids, pr_xy, pr_has, pr_scores, pr_ids)
             results.append(_match_frame(arrays))
             kept_all.append(kept)
-        n_mot = self._mot_count(len(results))
-        mot = _mot_prepare(results[:n_mot], self.settings) if self.settings.tracking else []
-        part = DetectionPart(key, _ap_part(results), mot, kept_all[:n_mot])
+        mot_frames = _mot_frames(results, self.settings)  # the frames the MOT metrics use
+        mot = _mot_prepare(mot_frames, self.settings) if self.settings.tracking else []
+        part = DetectionPart(key, _ap_part(results), mot, kept_all[: len(mot_frames)])
         self._parts[(s, key)] = part
         return part
 

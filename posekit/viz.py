@@ -1,7 +1,7 @@
 """Drawing poses, tracks, head boxes and ignore regions on images (pure numpy / OpenCV).
 
 Images are (H, W, 3) uint8 RGB (as matplotlib shows them; convert OpenCV's BGR with
-`image[..., ::-1]` or `read_image`). Colours are RGB tuples. Every function draws on a copy and
+`image[..., ::-1]` or `posekit.imageio.read_image`). Colours are RGB tuples. Every function draws on a copy and
 returns it, unless `inplace=True`.
 
 Joints are coloured by side (`posekit.joints.JOINT_SIDE`): the person's RIGHT joints red, LEFT joints
@@ -19,7 +19,6 @@ import cv2
 import numpy as np
 
 from posekit.data.schema import Frame
-from posekit.imageio import read_image  # noqa: F401  (re-exported: posekit.viz.read_image)
 from posekit.joints import JOINT_SIDE, SKELETON
 
 RGB = tuple[int, int, int]

@@ -14,7 +14,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from posekit.viz import draw_frame, frame_grid, read_image
+from posekit.imageio import read_image
+from posekit.viz import draw_frame, frame_grid
 
 
 def from_folder(data: Path, split: str, sequences: int, frames: int) -> list[np.ndarray]:

@@ -12,8 +12,9 @@ import pytest
 from posekit.augment import letterbox_matrix, transform_points
 from posekit.config import get_profile
 from posekit.data.schema import Frame, Person, Sequence
-from posekit.dataset import TrainingBatches, load_image, make_sample
+from posekit.dataset import TrainingBatches, make_sample
 from posekit.errors import DataError
+from posekit.imageio import read_image
 from posekit.targets import input_to_heatmap
 
 TINY = get_profile("tiny")  # input 224 × 128, heatmaps 56 × 32, batch 4
@@ -141,7 +142,7 @@ def test_load_image_rgb(tmp_path):
     image = np.zeros((8, 10, 3), dtype=np.uint8)
     image[..., 2] = 255  # BGR red in OpenCV's order
     cv2.imwrite(str(tmp_path / "red.png"), image)
-    rgb = load_image(tmp_path / "red.png")
+    rgb = read_image(tmp_path / "red.png")
     assert rgb.shape == (8, 10, 3) and rgb.dtype == np.uint8
     assert (rgb[..., 0] == 255).all() and (rgb[..., 2] == 0).all()
 
@@ -149,10 +150,10 @@ def test_load_image_rgb(tmp_path):
 def test_missing_or_broken_image_raises_data_error_naming_the_file(sequence, tmp_path):
     missing = tmp_path / "nope.jpg"
     with pytest.raises(DataError, match="nope.jpg.*not found"):
-        load_image(missing)
+        read_image(missing)
     (tmp_path / "broken.jpg").write_bytes(b"not a jpeg at all")
     with pytest.raises(DataError, match="broken.jpg.*cannot decode"):
-        load_image(tmp_path / "broken.jpg")
+        read_image(tmp_path / "broken.jpg")
     (tmp_path / "000003.jpg").unlink()
     with pytest.raises(DataError, match="000003.jpg"):
         make_sample(sequence, 3, 1, TINY, np.random.default_rng(0))

@@ -10,6 +10,7 @@ import pytest
 
 from posekit.data.schema import Frame, Person, empty_joints
 from posekit.errors import DataError
+from posekit.imageio import read_image
 from posekit.joints import JOINT_INDEX, NUM_JOINTS
 from posekit.viz import (
     NO_TRACK_COLOR,
@@ -17,7 +18,6 @@ from posekit.viz import (
     draw_frame,
     draw_pose,
     frame_grid,
-    read_image,
     track_color,
 )
 

@@ -108,7 +108,7 @@ def open_frames(path: str | os.PathLike[str]) -> tuple[Iterator[np.ndarray], int
     import cv2
 
     from posekit.errors import DataError
-    from posekit.inference import read_image
+    from posekit.imageio import read_image
 
     path = Path(path)
     if path.is_dir():
