@@ -16,6 +16,7 @@ import numpy as np
 
 from posekit.augment import invert_affine, transform_points
 from posekit.config import TargetConfig
+from posekit.data.schema import Person
 from posekit.targets import head_mask, heatmap_to_input
 
 
@@ -170,3 +171,17 @@ def heatmap_to_image(
         width, height = image_size
         img = np.clip(img, [0.0, 0.0], [width - 1.0, height - 1.0])  # NaN stays NaN
     return img.reshape(shape)
+
+
+def to_person(pose: np.ndarray, track_id: int | None = None) -> Person:
+    """A predicted person from its decoded pose (15, 3): image x, y and heatmap value per joint (NaN: dropped).
+
+    The `Person` the PoseTrack files hold: joints (15, 3) image x, y and visible 1 (NaN for dropped joints),
+    `scores` the heatmap values. Not in the paper: the scores the evaluation reads — a joint's score is its
+    final heatmap value at the maximum, a person's score the mean of its kept joints' scores.
+    """
+    pose = np.asarray(pose, dtype=np.float64)
+    scores = pose[:, 2].copy()
+    joints = np.concatenate([pose[:, :2], np.where(np.isnan(scores), np.nan, 1.0)[:, None]], axis=1)
+    return Person(joints=joints, scores=scores, score=float(np.nanmean(scores)),
+                  track_id=None if track_id is None else int(track_id))

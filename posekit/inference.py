@@ -18,15 +18,17 @@ Per batch of frames:
     joints at the argmax, t_joint, t_person          (decoding.decode_single_person)
     heatmap px -> image px                           (decoding.heatmap_to_image: inverse letterbox, clipped
                                                      to the frame)
+    persons with scores                              (decoding.to_person)
 
-Not in the paper: the scores the PoseTrack evaluation reads. A joint's score is its final heatmap value
-at the maximum; a person's score is the mean of its kept joints' scores.
+Everything after component 1 is `Predictor.decode`, the one decode path: inference, the grid search's
+cache (posekit.gridsearch.build_cache) and notebook 05 call it.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -34,7 +36,7 @@ import numpy as np
 from posekit.augment import letterbox, normalize_intensity
 from posekit.config import Config, Thresholds
 from posekit.data.schema import Frame, Person, Sequence
-from posekit.decoding import decode_single_person, find_head_peaks, head_masks, heatmap_to_image
+from posekit.decoding import decode_single_person, find_head_peaks, head_masks, heatmap_to_image, to_person
 from posekit.imageio import read_image
 from posekit.tracking import GeometricTracker
 
@@ -66,6 +68,28 @@ def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
             batch = []
     if batch:
         yield batch
+
+
+@dataclass
+class Decoded:
+    """What `Predictor.decode` found in B frames (paper §2); K heads over the batch, in frame order.
+
+    persons:     per frame, the persons kept by t_joint and t_person (image px, untracked).
+    peaks:       (K, 2) heatmap x, y of each head; frame_index (K,) its frame.
+    joints:      (K, 15, 3) image x, y and final-heatmap value of each joint's maximum (NaN rows: dropped
+                 by t_joint); keep (K,) bool, False for a person dropped by t_person.
+    masked_head, filtered, final: (K, h, w, 1) head mask × head heatmap, (K, h, w, 15) component 2's
+                 filtered heatmaps and the final single-person heatmaps — only with `intermediates=True`.
+    """
+
+    persons: list[list[Person]]
+    peaks: np.ndarray
+    frame_index: np.ndarray
+    joints: np.ndarray
+    keep: np.ndarray
+    masked_head: np.ndarray | None = None
+    filtered: np.ndarray | None = None
+    final: np.ndarray | None = None
 
 
 class Predictor:
@@ -212,23 +236,33 @@ class Predictor:
         returns:                filtered heatmaps (K, h, w, 15) float32, or the final single-person
                                 heatmaps (filtered × multi) when `final`.
         """
+        filtered, single = self._run_component2(features, multi_person_heatmaps, masked_head_heatmap, frame_index)
+        return single if final else filtered
+
+    def _run_component2(
+        self, features: Any, multi_person_heatmaps: Any, masked_head_heatmap: np.ndarray,
+        frame_index: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """`run_component2`'s filtered and final heatmaps, both from the same calls."""
         k = int(np.shape(masked_head_heatmap)[0])
         if frame_index is None:
             frame_index = np.arange(k)
         frame_index = np.asarray(frame_index, dtype=np.int32).reshape(k)
         h, w = self.heatmap_size[1], self.heatmap_size[0]
         if k == 0:
-            return np.zeros((0, h, w, self.config.network.num_joints), np.float32)
+            empty = np.zeros((0, h, w, self.config.network.num_joints), np.float32)
+            return empty, empty.copy()
         tf = self._tf
         features = tf.convert_to_tensor(features, tf.float32)
         multi = tf.convert_to_tensor(multi_person_heatmaps, tf.float32)
         masked = np.asarray(masked_head_heatmap, dtype=np.float32)
-        out = []
+        filtered, single = [], []
         for start in range(0, k, self.head_chunk):
             sl = slice(start, start + self.head_chunk)
-            filtered, single = self._component2(features, multi, masked[sl], frame_index[sl])
-            out.append((single if final else filtered).numpy())
-        return np.concatenate(out)
+            f, s = self._component2(features, multi, masked[sl], frame_index[sl])
+            filtered.append(f.numpy())
+            single.append(s.numpy())
+        return np.concatenate(filtered), np.concatenate(single)
 
     # -----------------------------------------------------------------------------------------
     # Poses
@@ -238,40 +272,69 @@ class Predictor:
         self.timings[key] += t1 - t0
         return t1
 
-    def _predict_batch(self, images: list[np.ndarray]) -> list[list[Person]]:
-        th = self.thresholds
+    def decode(
+        self,
+        net: Mapping[str, Any],
+        image_sizes: list[tuple[int, int]],
+        thresholds: Thresholds | None = None,
+        peaks: list[np.ndarray] | None = None,
+        intermediates: bool = False,
+    ) -> Decoded:
+        """Component 1's outputs to persons: the one decode path of paper §2 (inference and grid search use it).
+
+        heads (find_head_peaks) -> head masks σ=4 × head heatmap -> component 2 -> final = filtered × multi
+        -> joints at the maxima with t_joint, t_person (decode_single_person) -> image px (heatmap_to_image)
+        -> `Person`s (to_person).
+
+        net:           component 1 for B frames: "features" (B, h, w, C), "multi_person_heatmaps" (B, h, w, 15)
+                       (numpy or device tensors), "head_heatmap" (B, h, w, 1) numpy, "letterbox" (B, 2, 3)
+                       (as `run_network` returns).
+        image_sizes:   (width, height) of each original frame (joints are clipped to it).
+        thresholds:    t_head, t_head_dist, t_joint, t_person; default `self.thresholds`.
+        peaks:         the heads of each frame, (N_b, 2) heatmap x, y; default the local maxima of the head
+                       heatmap by t_head, t_head_dist and `max_heads` (the grid search passes its candidates).
+        intermediates: also keep the masked head heatmaps and component 2's filtered and final heatmaps.
+        """
+        th = thresholds if thresholds is not None else self.thresholds
         w, h = self.heatmap_size
+        head = np.asarray(net["head_heatmap"])
+        n_frames = len(head)
+        t0 = time.perf_counter()
+        if peaks is None:
+            peaks = [find_head_peaks(head[b, ..., 0], th.t_head, th.t_head_dist, self.max_heads)[0]
+                     for b in range(n_frames)]
+        peaks = [np.asarray(p, dtype=np.float64).reshape(-1, 2) for p in peaks]
+        frame_index = np.concatenate([np.full(len(p), b, np.int32) for b, p in enumerate(peaks)] or
+                                     [np.zeros(0, np.int32)])
+        peaks_all = np.concatenate(peaks) if peaks else np.zeros((0, 2))
+        masked = head_masks(peaks_all, h, w, self.config.targets.head_mask_sigma) * head[frame_index]
+        t0 = self._tick("heads", t0)
+
+        filtered, final = self._run_component2(net["features"], net["multi_person_heatmaps"], masked, frame_index)
+        t0 = self._tick("component2", t0)
+
+        joints, keep = decode_single_person(final, th.t_joint, th.t_person)  # heatmap px
+        for b in range(n_frames):
+            rows = frame_index == b
+            joints[rows, :, :2] = heatmap_to_image(joints[rows, :, :2], self.stride, net["letterbox"][b],
+                                                   image_size=tuple(image_sizes[b]))
+        persons: list[list[Person]] = [[] for _ in range(n_frames)]
+        for i in np.flatnonzero(keep):
+            persons[int(frame_index[i])].append(to_person(joints[i]))
+        self._tick("decode", t0)
+        if not intermediates:
+            masked = filtered = final = None
+        return Decoded(persons, peaks_all, frame_index, joints, keep, masked, filtered, final)
+
+    def _predict_batch(self, images: list[np.ndarray]) -> list[list[Person]]:
         t0 = time.perf_counter()
         x, matrices = self.prepare(images)
         t0 = self._tick("letterbox", t0)
         features, multi, head = self._component1(x)
-        head_np = head.numpy()  # (B, h, w, 1)
-        t0 = self._tick("component1", t0)
-
-        peaks, frame_index = [], []
-        for b in range(len(images)):
-            p, _ = find_head_peaks(head_np[b, ..., 0], th.t_head, th.t_head_dist, self.max_heads)
-            peaks.append(p)
-            frame_index.append(np.full(len(p), b, dtype=np.int32))
-        peaks_all = np.concatenate(peaks) if peaks else np.zeros((0, 2))
-        frame_all = np.concatenate(frame_index) if frame_index else np.zeros(0, np.int32)
-        masked = head_masks(peaks_all, h, w, self.config.targets.head_mask_sigma) * head_np[frame_all]
-        t0 = self._tick("heads", t0)
-
-        final = self.run_component2(features, multi, masked, frame_all, final=True)  # (K, h, w, 15)
-        t0 = self._tick("component2", t0)
-
-        joints, keep = decode_single_person(final, th.t_joint, th.t_person)  # heatmap px
-        persons: list[list[Person]] = [[] for _ in images]
-        for i in np.flatnonzero(keep):
-            b = int(frame_all[i])
-            scores = joints[i, :, 2].copy()
-            size = (images[b].shape[1], images[b].shape[0])
-            xy = heatmap_to_image(joints[i, :, :2], self.stride, matrices[b], image_size=size)
-            pose = np.concatenate([xy, np.where(np.isnan(scores), np.nan, 1.0)[:, None]], axis=1)
-            persons[b].append(Person(joints=pose, scores=scores, score=float(np.nanmean(scores))))
-        self._tick("decode", t0)
-        return persons
+        net = {"features": features, "multi_person_heatmaps": multi, "head_heatmap": head.numpy(),
+               "letterbox": matrices}
+        self._tick("component1", t0)
+        return self.decode(net, [(image.shape[1], image.shape[0]) for image in images]).persons
 
     def iter_predict(self, images: Iterable[np.ndarray]) -> Iterator[list[Person]]:
         """Poses frame by frame (lazy; frames are read and batched `batch_size` at a time).
