@@ -64,9 +64,9 @@ def run(run_dir: str | Path = ROOT / "results" / "cpu-synthetic",
 
     model_dir = Path(run_dir) / "model"
     if (model_dir / "model.keras").exists() and Path(data_dir).exists():
+        from posekit.config import load_thresholds
         from posekit.data.posetrack import read_split
         from posekit.evaluation import evaluate
-        from posekit.gridsearch import load_thresholds
         from posekit.model import load_model
 
         trained = load_model(model_dir)

@@ -307,3 +307,35 @@ def save_config(config: Config, path: str | os.PathLike[str]) -> None:
     else:
         text = json.dumps(data, indent=2) + "\n"
     atomic_write_text(path, text)
+
+
+def load_thresholds(path: str | os.PathLike[str]) -> Thresholds:
+    """The six thresholds of §2/§3 from a `thresholds.json` (`save_thresholds`) or a flat JSON mapping.
+
+    The one reader of thresholds files (the grid search, `posekit predict` and the notebooks use it): all
+    six names must be present, no other; a malformed file is a ConfigError naming it.
+    """
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text())
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot read thresholds ({err.strerror})") from None
+    except json.JSONDecodeError as err:
+        raise ConfigError(f"{path}: not valid JSON ({err.msg}, line {err.lineno})") from None
+    section = data.get("thresholds", data) if isinstance(data, dict) else data
+    if not isinstance(section, dict):
+        raise ConfigError(f"{path}: thresholds must be a JSON object")
+    names = [f.name for f in dataclasses.fields(Thresholds)]
+    unknown, missing = sorted(set(section) - set(names)), sorted(set(names) - set(section))
+    if unknown or missing:
+        raise ConfigError(f"{path}: thresholds file: unknown {unknown}, missing {missing}")
+    try:
+        return from_dict({"thresholds": section}, base=Config()).thresholds
+    except ConfigError as err:
+        raise ConfigError(f"{path}: {err}") from None
+
+
+def save_thresholds(thresholds: Thresholds, path: str | os.PathLike[str], extra: dict[str, Any] | None = None) -> None:
+    """`thresholds.json`: the thresholds (under "thresholds", for `load_thresholds`) and `extra`, atomically."""
+    text = json.dumps({"thresholds": dataclasses.asdict(thresholds), **(extra or {})}, indent=2) + "\n"
+    atomic_write_text(path, text)

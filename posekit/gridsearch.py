@@ -26,8 +26,11 @@ pixels scaled to the frame size (the paper's 200 px are for PoseTrack's ~1280-px
 from __future__ import annotations
 
 import dataclasses
+import io
 import itertools
+import json
 import time
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,11 +39,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from posekit.config import Thresholds
-from posekit.data.schema import Frame, Person, Sequence
-from posekit.decoding import apply_joint_thresholds, find_head_peaks
+from posekit.config import Thresholds, save_thresholds
+from posekit.data.schema import Frame, Sequence
+from posekit.decoding import apply_joint_thresholds, find_head_peaks, to_person
 from posekit.errors import ConfigError, DataError
-from posekit.fileio import atomic_write_bytes, atomic_write_json
+from posekit.fileio import atomic_write_bytes, atomic_write_text
+from posekit.imageio import read_image
 from posekit.tracking import track_sequence
 
 THRESHOLD_NAMES = ("t_head", "t_head_dist", "t_joint", "t_person", "t_pose_dist", "t_max_age")
@@ -141,7 +145,6 @@ class GridCache:
 
     def save(self, path: str | Path) -> None:
         """One compressed .npz (written atomically)."""
-        import io
 
         arrays: dict[str, np.ndarray] = {}
         for s, seq in enumerate(self.sequences):
@@ -149,8 +152,6 @@ class GridCache:
                 arrays[f"{s}/{f}/head"] = fc.head_heatmap
                 arrays[f"{s}/{f}/cand"] = fc.cand_xy
                 arrays[f"{s}/{f}/joints"] = fc.joints
-        import json
-
         arrays["meta"] = np.frombuffer(json.dumps({
             "names": [s.name for s in self.sequences], "n_frames": [len(s.frames) for s in self.sequences],
             "t_head_min": self.t_head_min, "max_heads": self.max_heads, "network_seconds": self.network_seconds,
@@ -161,9 +162,6 @@ class GridCache:
 
     @classmethod
     def load(cls, path: str | Path) -> GridCache:
-        import json
-        import zipfile
-
         try:
             data = np.load(path)
             meta = json.loads(bytes(data["meta"]).decode())
@@ -195,12 +193,8 @@ def build_cache(predictor: Any, sequences: list[Sequence], t_head_min: float,
     t_head_min: the loosest t_head of the grid. Component 2 runs for every local maximum of the head
                heatmap at or above it, so keep it above the noise floor of a trained network (≥ 0.05).
     """
-    from posekit.decoding import decode_single_person, head_masks, heatmap_to_image
-    from posekit.imageio import read_image
-
-    cfg = predictor.config
-    w, h = predictor.heatmap_size
-    stride = predictor.stride
+    # No t_joint / t_person: the cache keeps every candidate's joints; `_detections` applies them per combination.
+    unthresholded = dataclasses.replace(predictor.thresholds, t_joint=-np.inf, t_person=-np.inf)
     t0 = time.perf_counter()
     out = []
     for seq in sequences:
@@ -211,26 +205,13 @@ def build_cache(predictor: Any, sequences: list[Sequence], t_head_min: float,
             images = [read_image(seq.image_path(i), frame=i) for i in batch]
             net = predictor.run_network(images)
             heads = net["head_heatmap"][..., 0]  # (B, h, w)
-            cands, frame_index = [], []
+            # t_head_dist = 0 and no max_heads bound: every local maximum >= t_head_min is a candidate, so
+            # whatever a stricter (t_head, t_head_dist) keeps is among them.
+            cands = [find_head_peaks(heads[b], t_head_min, 0.0, None)[0] for b in range(len(batch))]
+            decoded = predictor.decode(net, [(im.shape[1], im.shape[0]) for im in images], unthresholded, cands)
             for b in range(len(batch)):
-                # t_head_dist = 0 and no max_heads bound: every local maximum >= t_head_min is a
-                # candidate, so whatever a stricter (t_head, t_head_dist) keeps is among them.
-                p, _ = find_head_peaks(heads[b], t_head_min, 0.0, None)
-                cands.append(p)
-                frame_index.append(np.full(len(p), b, np.int32))
-            cand_all = np.concatenate(cands)
-            fidx = np.concatenate(frame_index)
-            masked = head_masks(cand_all, h, w, cfg.targets.head_mask_sigma) * net["head_heatmap"][fidx]
-            final = predictor.run_component2(net["features"], net["multi_person_heatmaps"], masked, fidx, final=True)
-            joints, _ = decode_single_person(final, -np.inf, -np.inf)  # (K, 15, 3) heatmap x, y, value
-            k = 0
-            for b in range(len(batch)):
-                n = len(cands[b])
-                jb = joints[k:k + n].copy()
-                size = (images[b].shape[1], images[b].shape[0])
-                jb[..., :2] = heatmap_to_image(jb[..., :2], stride, net["letterbox"][b], image_size=size)
-                frames.append(FrameCache(heads[b].astype(np.float32), cands[b].astype(np.int32), jb))
-                k += n
+                joints = decoded.joints[decoded.frame_index == b]  # (K, 15, 3) image x, y, value
+                frames.append(FrameCache(heads[b].astype(np.float32), cands[b].astype(np.int32), joints))
                 if progress is not None:
                     progress(1)
         out.append(SequenceCache(seq.name, frames))
@@ -301,11 +282,7 @@ def predictions_at(cache: GridCache, gt: list[Sequence], th: Thresholds,
         src = by_name[seq.name]
         frames = []
         for f, (poses, tids) in enumerate(zip(dets, ids)):
-            persons = []
-            for pose, tid in zip(poses, tids):
-                scores = pose[:, 2].copy()
-                joints = np.concatenate([pose[:, :2], np.where(np.isnan(scores), np.nan, 1.0)[:, None]], axis=1)
-                persons.append(Person(joints=joints, scores=scores, score=float(np.nanmean(scores)), track_id=int(tid)))
+            persons = [to_person(pose, tid) for pose, tid in zip(poses, tids)]
             frames.append(Frame(image=src.frames[f].image, persons=persons, is_labeled=src.frames[f].is_labeled,
                                 frame_id=src.frames[f].frame_id))
         preds.append(Sequence(name=seq.name, frames=frames, root=src.root, format=src.format, vid_id=src.vid_id))
@@ -403,17 +380,13 @@ class SearchResult:
 
     def save(self, out_dir: str | Path) -> None:
         """`thresholds.json` (best + summary) and `grid.csv` (every combination), atomically."""
-        from posekit.fileio import atomic_write_text
-
         out_dir = Path(out_dir)
         atomic_write_text(out_dir / "grid.csv", self.scores.to_csv(index=False))
-        write_thresholds(self.best, out_dir / "thresholds.json", self.summary())
+        save_thresholds(self.best, out_dir / "thresholds.json", self.summary())
 
 
 def default_grid_for_sequences(sequences: list[Sequence]) -> GridSpec:
     """`default_grid_for` the width of the first frame of `sequences`."""
-    from posekit.imageio import read_image
-
     return default_grid_for(read_image(sequences[0].image_path(0)).shape[1])
 
 
@@ -424,27 +397,6 @@ def search(cache: GridCache, gt: list[Sequence], grid: GridSpec, objective: str 
     scores = score_grid(cache, gt, grid, objective, progress)
     return SearchResult(best_thresholds(scores), scores, grid, objective, cache.network_seconds,
                         time.perf_counter() - t0)
-
-
-def write_thresholds(th: Thresholds, path: str | Path, extra: dict[str, Any] | None = None) -> None:
-    """`thresholds.json`: the chosen thresholds (loadable by `load_thresholds`) and how they were found."""
-    atomic_write_json(path, {"thresholds": dataclasses.asdict(th), **(extra or {})})
-
-
-def load_thresholds(path: str | Path) -> Thresholds:
-    """Thresholds from a `thresholds.json` written by `write_thresholds` (or a flat mapping)."""
-    import json
-
-    try:
-        data = json.loads(Path(path).read_text())
-    except (OSError, ValueError) as err:
-        raise DataError(path, f"cannot read thresholds ({err})") from None
-    data = data.get("thresholds", data)
-    unknown = set(data) - set(THRESHOLD_NAMES)
-    missing = set(THRESHOLD_NAMES) - set(data)
-    if unknown or missing:
-        raise DataError(path, f"thresholds file: unknown {sorted(unknown)}, missing {sorted(missing)}")
-    return Thresholds(**{k: (int(data[k]) if k == "t_max_age" else float(data[k])) for k in THRESHOLD_NAMES})
 
 
 def default_grid_for(frame_width: float) -> GridSpec:

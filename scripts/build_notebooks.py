@@ -353,7 +353,7 @@ NB04 = header(
 import time
 
 from posekit.data.posetrack import read_split, write_folder
-from posekit.gridsearch import load_thresholds
+from posekit.config import load_thresholds
 from posekit.inference import Predictor
 from posekit.model import load_model
 
@@ -422,7 +422,7 @@ from posekit.data.posetrack import read_folder, read_split
 from posekit.dataset import make_sample
 from posekit.imageio import read_image
 from posekit.decoding import find_head_peaks, head_masks
-from posekit.gridsearch import load_thresholds
+from posekit.config import load_thresholds
 from posekit.inference import Predictor
 from posekit.model import load_model
 from posekit.plots import save_figure
@@ -523,7 +523,7 @@ print(f"ID switches over the validation split: {all_switches}")
 `posekit predict --video` on the frames of one validation sequence: skeletons coloured by track ID, with ID labels.
 """),
     code("""
-from posekit.commands.predict import predict_video
+from posekit.video import predict_video
 
 frames_dir = Path(timeline_seq.image_path(0)).parent
 n, seconds, video = predict_video(predictor, str(frames_dir), figures_dir / "05_video", quiet=True)

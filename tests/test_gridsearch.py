@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
 import pytest
 
 from posekit import gridsearch as gs
-from posekit.config import Thresholds, get_profile
+from posekit.config import Thresholds, get_profile, load_thresholds, save_thresholds
 from posekit.errors import ConfigError, DataError
 
 
@@ -111,7 +112,7 @@ def test_search_and_cache_mismatch(setup, tmp_path):
                        t_pose_dist=(40.0,), t_max_age=(3,))
     result = gs.search(cache, gt, grid)
     result.save(tmp_path)
-    assert gs.load_thresholds(tmp_path / "thresholds.json") == result.best
+    assert load_thresholds(tmp_path / "thresholds.json") == result.best
     assert json.loads((tmp_path / "thresholds.json").read_text())["combinations"] == 2
     with pytest.raises(DataError, match="cache was built on other data"):
         gs.predictions_at(cache, gt[:1], result.best)
@@ -125,9 +126,18 @@ def test_grid_spec_parsing_and_thresholds_file(tmp_path):
     assert 200.0 in gs.GridSpec().t_pose_dist  # the paper's value is in the default grid
     assert gs.default_grid_for(640).t_pose_dist == (50.0, 100.0, 200.0)  # scaled to a 640-px frame
     th = Thresholds(0.25, 3.0, 0.2, 2.0, 80.0, 7)
-    gs.write_thresholds(th, tmp_path / "thresholds.json", {"objective": "sum"})
-    assert gs.load_thresholds(tmp_path / "thresholds.json") == th
+    save_thresholds(th, tmp_path / "thresholds.json", {"objective": "sum"})
+    assert load_thresholds(tmp_path / "thresholds.json") == th
     assert json.loads((tmp_path / "thresholds.json").read_text())["objective"] == "sum"
     (tmp_path / "t.json").write_text(json.dumps({"t_head": 0.2}))
-    with pytest.raises(DataError, match="missing"):
-        gs.load_thresholds(tmp_path / "t.json")
+    with pytest.raises(ConfigError, match=r"t\.json: .*missing \['t_head_dist'"):
+        load_thresholds(tmp_path / "t.json")
+    (tmp_path / "t.json").write_text(json.dumps({"thresholds": {**dataclasses.asdict(th), "t_heads": 1}}))
+    with pytest.raises(ConfigError, match=r"unknown \['t_heads'\]"):
+        load_thresholds(tmp_path / "t.json")
+    (tmp_path / "t.json").write_text(json.dumps({**dataclasses.asdict(th), "t_max_age": "ten"}))
+    with pytest.raises(ConfigError, match="t_max_age"):
+        load_thresholds(tmp_path / "t.json")
+    (tmp_path / "t.json").write_text("{")
+    with pytest.raises(ConfigError, match="not valid JSON"):
+        load_thresholds(tmp_path / "t.json")

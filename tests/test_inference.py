@@ -180,13 +180,18 @@ def run_dir(model, tmp_path_factory):
 def test_resolve_thresholds(tmp_path):
     from posekit.commands.predict import resolve_thresholds
 
+    six = {"t_head": 0.5, "t_head_dist": 3, "t_joint": 0.3, "t_person": 2, "t_pose_dist": 50, "t_max_age": 3}
     flat = tmp_path / "t.json"
-    flat.write_text(json.dumps({"t_head": 0.5, "t_max_age": 3}))
+    flat.write_text(json.dumps(six))
     nested = tmp_path / "n.json"
-    nested.write_text(json.dumps({"thresholds": {"t_joint": 0.1}}))
+    nested.write_text(json.dumps({"thresholds": {**six, "t_joint": 0.1}, "objective": "sum"}))
     c = resolve_thresholds(CONFIG, str(flat), ["thresholds.t_head=0.7"])
     assert (c.thresholds.t_head, c.thresholds.t_max_age, c.thresholds.t_joint) == (0.7, 3, 0.3)
     assert resolve_thresholds(CONFIG, str(nested), []).thresholds.t_joint == 0.1
+    partial = tmp_path / "partial.json"
+    partial.write_text(json.dumps({"thresholds": {"t_joint": 0.1}}))
+    with pytest.raises(ConfigError, match="partial.json: .*missing"):  # the one reader needs all six
+        resolve_thresholds(CONFIG, str(partial), [])
     with pytest.raises(ConfigError, match="thresholds"):
         resolve_thresholds(CONFIG, None, ["network.num_filters=8"])
     bad = tmp_path / "bad.json"
@@ -275,7 +280,7 @@ def test_predict_frame_folder(run_dir, tmp_path):
 )
 def test_unreadable_or_empty_videos_are_data_errors(run_dir, tmp_path, capsys, kind, message):
     from posekit.cli import main
-    from posekit.commands.predict import open_frames
+    from posekit.video import open_frames
 
     path = tmp_path / "in.mp4"
     if kind == "text":
