@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from posekit.augment import invert_affine, transform_points
 from posekit.config import TargetConfig
 from posekit.data.schema import Person
+from posekit.geometry import invert_affine, transform_points
 from posekit.targets import head_mask, heatmap_to_input
 
 
@@ -160,7 +160,7 @@ def heatmap_to_image(
     returns:     (..., 2) float64 image x, y.
 
     The heatmap -> input step is `posekit.targets.heatmap_to_input` (the pixel-centre convention of the
-    targets), the input -> image step the inverse letterbox affine (`posekit.augment`).
+    targets), the input -> image step the inverse letterbox affine (`posekit.geometry`).
     """
     pts = np.asarray(points, dtype=np.float64)
     shape = pts.shape

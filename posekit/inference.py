@@ -8,7 +8,7 @@ component, the network is able to predict poses of each individual person visibl
 
 Per batch of frames:
 
-    letterbox + normalise (posekit.augment)          (B, H, W, 3) float32
+    letterbox + normalise (geometry, augment)        (B, H, W, 3) float32
     component 1, once per frame                      features (B, h, w, C), multi (B, h, w, 15), head (B, h, w, 1)
     head peaks per frame (decoding.find_head_peaks)  K heads over the batch, each with its frame index
     masked head = head mask (σ=4) × head heatmap     (K, h, w, 1)
@@ -33,10 +33,11 @@ from typing import Any
 
 import numpy as np
 
-from posekit.augment import letterbox, normalize_intensity
+from posekit.augment import normalize_intensity
 from posekit.config import Config, Thresholds
 from posekit.data.schema import Frame, Person, Sequence
 from posekit.decoding import decode_single_person, find_head_peaks, head_masks, heatmap_to_image, to_person
+from posekit.geometry import letterbox
 from posekit.imageio import read_image
 from posekit.tracking import GeometricTracker
 

@@ -444,7 +444,7 @@ found at a local maximum ≥ `t_head` is masked (σ = 4) and, with the features 
 component 2, whose filtered heatmaps (blue) times the multi-person heatmaps are the final single-person heatmaps (green).
 """),
     code("""
-from posekit.augment import letterbox
+from posekit.geometry import letterbox
 from posekit.plots import fig1_panels
 
 net = predictor.run_network([image])

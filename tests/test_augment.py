@@ -9,20 +9,15 @@ import numpy as np
 import pytest
 
 from posekit.augment import (
-    PAD_VALUE,
     AugmentParams,
     augment_sample,
     augmentation_matrix,
-    compose,
     intensity_bounds,
-    invert_affine,
-    letterbox,
-    letterbox_matrix,
     normalize_intensity,
     sample_augmentation,
-    transform_points,
 )
 from posekit.config import AugmentConfig, NetworkConfig, get_profile
+from posekit.geometry import PAD_VALUE, compose, invert_affine, letterbox, letterbox_matrix, transform_points
 from posekit.joints import JOINT_INDEX, flip_permutation
 
 TINY = get_profile("tiny")

@@ -9,11 +9,11 @@ import cv2
 import numpy as np
 import pytest
 
-from posekit.augment import letterbox_matrix, transform_points
 from posekit.config import get_profile
 from posekit.data.schema import Frame, Person, Sequence
 from posekit.dataset import TrainingBatches, make_sample
 from posekit.errors import DataError
+from posekit.geometry import letterbox_matrix, transform_points
 from posekit.imageio import read_image
 from posekit.targets import input_to_heatmap
 

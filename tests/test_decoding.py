@@ -140,8 +140,8 @@ def test_head_masks_are_the_targets_gaussian():
 
 
 def test_heatmap_to_image_hand_computed_and_round_trip():
-    from posekit.augment import letterbox_matrix, transform_points
     from posekit.decoding import heatmap_to_image
+    from posekit.geometry import letterbox_matrix, transform_points
     from posekit.targets import input_to_heatmap
 
     # 1280×720 into 896×512: s = min(896/1280, 512/720) = 0.7, pad_x = 0, pad_y = (512 - 504) / 2 = 4.
@@ -160,8 +160,8 @@ def test_heatmap_to_image_hand_computed_and_round_trip():
 
 
 def test_heatmap_to_image_clips_to_the_frame():
-    from posekit.augment import letterbox_matrix
     from posekit.decoding import heatmap_to_image
+    from posekit.geometry import letterbox_matrix
 
     # 150×200 (w×h) into 224×128: s = 0.64, the frame spans input x 64 .. 160; heatmap x 0 lies in the padding.
     M = letterbox_matrix(150, 200, 224, 128)
