@@ -103,6 +103,23 @@ class TrainConfig:
     # weights, Adam state and loss) for hardware with bfloat16 units; its effect is measured in
     # benchmarks/bench_precision.py. The paper's framework trained in fp32.
     precision: str = "fp32"
+    # Not in the paper: the recipe fields below. Their paper values (the defaults) reproduce §4 exactly;
+    # the `cpu` profile changes them to learn within a CPU budget (README "DESIGN notes", ablation table).
+    # persons_per_image: persons of interest posed per image of the mini-batch. The paper's "mini-batch
+    # size of 4" does not say whether it counts images or persons; 1 (one person per image, batch_size
+    # images) is the plain reading. K > 1 runs component 1 once per image and component 2 for K persons
+    # of that image, sharing component 1's cost over K single-person losses.
+    persons_per_image: int = 1
+    # multi_person_loss_weight: weight of an extra L2 loss on the multi-person heatmaps against the
+    # multi-person joint targets (max over the Gaussians of every annotated person's joints, masked by
+    # the ignore regions like the head loss). The paper's loss has only the head and single-person terms
+    # (§4), so its multi-person heatmaps learn only through the product filtered × multi_person; 0 is
+    # the paper.
+    multi_person_loss_weight: float = 0.0
+    # lr_schedule: "constant" (the paper: Adam at `learning_rate` throughout) or "cosine" (linear warm-up
+    # over `warmup_iterations`, then a cosine decay from `learning_rate` to 0 at `iterations`).
+    lr_schedule: str = "constant"
+    warmup_iterations: int = 0
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,7 @@ from typing import Any
 import keras
 from keras import ops
 
-from posekit.config import Config, NetworkConfig, from_dict, load_config
+from posekit.config import Config, NetworkConfig, TrainConfig, from_dict, load_config
 from posekit.errors import ConfigError, DataError
 
 OUTPUT_KEYS = ("multi_person_heatmaps", "head_heatmap", "filtered_heatmaps", "single_person_heatmaps")
@@ -232,13 +232,19 @@ class PoseNet(keras.Model):
 
     def call(self, inputs: dict[str, Any], training: bool = False) -> dict[str, Any]:
         c1 = self.component1(inputs["image"], training=training)
-        masked_head = ops.multiply(c1["head_heatmap"], inputs["head_mask"])  # (B, h, w, 1)
-        filtered = self.component2([c1["features"], c1["multi_person_heatmaps"], masked_head], training=training)
+        features, multi, head = c1["features"], c1["multi_person_heatmaps"], c1["head_heatmap"]
+        # K persons of interest per image (TrainConfig.persons_per_image, not in the paper): head_mask has
+        # B·K rows, image b's at b·K .. b·K + K - 1; component 1's outputs are repeated to match.
+        k = ops.shape(inputs["head_mask"])[0] // ops.shape(inputs["image"])[0]
+        if not isinstance(k, int) or k != 1:
+            features, multi, head = (ops.repeat(t, k, axis=0) for t in (features, multi, head))
+        masked_head = ops.multiply(head, inputs["head_mask"])  # (B·K, h, w, 1)
+        filtered = self.component2([features, multi, masked_head], training=training)  # (B·K, h, w, 15)
         return {
-            "multi_person_heatmaps": c1["multi_person_heatmaps"],
-            "head_heatmap": c1["head_heatmap"],
+            "multi_person_heatmaps": c1["multi_person_heatmaps"],  # (B, h, w, 15): one row per image
+            "head_heatmap": c1["head_heatmap"],  # (B, h, w, 1)
             "filtered_heatmaps": filtered,
-            "single_person_heatmaps": single_person_heatmaps(filtered, c1["multi_person_heatmaps"]),
+            "single_person_heatmaps": single_person_heatmaps(filtered, multi),  # (B·K, h, w, 15)
         }
 
     def get_config(self) -> dict[str, Any]:
@@ -287,40 +293,86 @@ def with_precision(posenet: PoseNet, precision: str) -> PoseNet:
 # Loss
 
 
-def loss_terms(y_true: dict[str, Any], outputs: dict[str, Any]) -> dict[str, Any]:
-    """The two L2 losses of paper §4, each a scalar.
+def loss_terms(y_true: dict[str, Any], outputs: dict[str, Any], multi_person_loss_weight: float = 0.0) -> dict[str, Any]:
+    """The two L2 losses of paper §4, each a scalar (and the optional multi-person term, not in the paper).
 
     y_true: "head_heatmap" (B, h, w, 1), "loss_mask" (B, h, w, 1) (1 inside annotated regions, 0 in ignore
-    regions), "joint_heatmaps" (B, h, w, 15) single-person targets, "joint_weights" (B, 15) (0 for joints
-    without annotation). outputs: as returned by `PoseNet.call`.
+    regions), "joint_heatmaps" (B·K, h, w, 15) single-person targets, "joint_weights" (B·K, 15) (0 for joints
+    without annotation), and with `multi_person_loss_weight` > 0 "multi_person_heatmaps" (B, h, w, 15).
+    outputs: as returned by `PoseNet.call` (K persons of interest per image; K = 1 in the paper).
 
     head_loss = ½ Σ ((head_heatmap - target) · loss_mask)² / B — §4: "we multiply the differences of
         prediction and target with this mask before calculating the loss of the head bounding box centers".
-    pose_loss = ½ Σ joint_weight · (single_person_heatmaps - joint_heatmaps)² / B — §4: "do not calculate the
-        loss for body joint heatmaps with a missing annotation".
+    pose_loss = ½ Σ joint_weight · (single_person_heatmaps - joint_heatmaps)² / (B·K) — §4: "do not calculate
+        the loss for body joint heatmaps with a missing annotation".
+    multi_loss = multi_person_loss_weight · ½ Σ ((multi_person_heatmaps - target) · loss_mask)² / B — not in
+        the paper (`TrainConfig.multi_person_loss_weight`; 0, the paper, leaves it out and returns 0).
 
     Not in the paper: the normalisation. We sum over pixels and heatmaps and average over the batch, with
     the ½ of `tf.nn.l2_loss`: a sum keeps a joint's few peak pixels from being drowned by the mean over
     h·w·15 mostly-zero pixels, and keeps the data term well above the L2 decay (same ½ convention), whose
     ratio to the data term is what matters under Adam (Adam is invariant to a constant factor on the loss).
-    Averaging over the batch makes the loss independent of the batch size and of the number of replicas.
+    Averaging over the batch (images for the image terms, persons for the pose term) makes the loss
+    independent of the batch size, of K and of the number of replicas.
     """
     batch = ops.cast(ops.shape(y_true["head_heatmap"])[0], "float32")
+    persons = ops.cast(ops.shape(y_true["joint_heatmaps"])[0], "float32")
     head_diff = (outputs["head_heatmap"] - y_true["head_heatmap"]) * y_true["loss_mask"]
     head_loss = 0.5 * ops.sum(ops.square(head_diff)) / batch
     weights = ops.reshape(y_true["joint_weights"], (-1, 1, 1, ops.shape(y_true["joint_weights"])[-1]))
     pose_sq = ops.square(outputs["single_person_heatmaps"] - y_true["joint_heatmaps"]) * weights
-    pose = 0.5 * ops.sum(pose_sq) / batch
-    return {"head_loss": head_loss, "pose_loss": pose}
+    pose = 0.5 * ops.sum(pose_sq) / persons
+    terms = {"head_loss": head_loss, "pose_loss": pose, "multi_loss": ops.zeros((), "float32")}
+    if multi_person_loss_weight:
+        multi_diff = (outputs["multi_person_heatmaps"] - y_true["multi_person_heatmaps"]) * y_true["loss_mask"]
+        terms["multi_loss"] = multi_person_loss_weight * 0.5 * ops.sum(ops.square(multi_diff)) / batch
+    return terms
 
 
-def pose_loss(y_true: dict[str, Any], outputs: dict[str, Any]) -> Any:
-    """Paper §4: "The network loss is the sum of two L2 losses" (head + single-person; see `loss_terms`).
+def pose_loss(y_true: dict[str, Any], outputs: dict[str, Any], multi_person_loss_weight: float = 0.0) -> Any:
+    """Paper §4: "The network loss is the sum of two L2 losses" (head + single-person; see `loss_terms`),
+    plus the optional multi-person term (not in the paper; 0 by default).
 
     The L2 weight decay is added separately from the model's `losses`.
     """
-    terms = loss_terms(y_true, outputs)
-    return terms["head_loss"] + terms["pose_loss"]
+    terms = loss_terms(y_true, outputs, multi_person_loss_weight)
+    return terms["head_loss"] + terms["pose_loss"] + terms["multi_loss"]
+
+
+def learning_rate(train: TrainConfig) -> Any:
+    """The learning rate of `train` for Keras' Adam: a float (the paper's constant 0.00005, §4) or, with
+    `lr_schedule="cosine"` (not in the paper), a schedule: linear warm-up from 0 over `warmup_iterations`,
+    then cosine decay to 0 at `iterations`."""
+    if train.lr_schedule == "constant":
+        return train.learning_rate
+    if train.lr_schedule != "cosine":
+        raise ConfigError(f"unknown train.lr_schedule {train.lr_schedule!r}; choose constant or cosine")
+    warmup = max(0, min(train.warmup_iterations, train.iterations))
+    return keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=0.0 if warmup else train.learning_rate,
+        decay_steps=max(1, train.iterations - warmup),
+        alpha=0.0,
+        warmup_target=train.learning_rate if warmup else None,
+        warmup_steps=warmup,
+    )
+
+
+def make_optimizer(train: TrainConfig) -> keras.optimizers.Optimizer:
+    """Adam with the paper's "proposed default parameters" (§4) and `learning_rate(train)`."""
+    return keras.optimizers.Adam(
+        learning_rate=learning_rate(train), beta_1=train.adam_beta_1, beta_2=train.adam_beta_2,
+        epsilon=train.adam_epsilon,
+    )
+
+
+def training_flops(config: Config) -> float:
+    """Training compute of `config` in FLOP, counted analytically (not measured): per iteration, component 1
+    for `batch_size` images and component 2 for `batch_size · persons_per_image` persons of interest,
+    forward + backward ≈ 3 × forward (the usual 1 + 2 count), times `iterations`. Layer FLOPs as in
+    `model_summary` (2 × multiply-accumulates of the convolutions)."""
+    _, _, c1, c2 = model_summary(config)
+    t = config.train
+    return 3.0 * (t.batch_size * c1 + t.batch_size * t.persons_per_image * c2) * 1e9 * t.iterations
 
 
 # ---------------------------------------------------------------------------------------------

@@ -146,6 +146,27 @@ def single_person_targets(
     return np.ascontiguousarray(heatmaps), present.astype(np.float32)
 
 
+def multi_person_joint_heatmaps(joints: np.ndarray, height: int, width: int, sigma: float) -> np.ndarray:
+    """(H, W, 15) float32 multi-person joint targets: per joint type, the maximum over the Gaussians of
+    every person's joint (joints (P, 15, 3) in heatmap px, NaN rows where unannotated); zeros if P = 0.
+
+    Not in the paper: the paper's loss does not supervise the multi-person heatmaps directly (§4); this is
+    the target of the optional `TrainConfig.multi_person_loss_weight` term, built like the head target of
+    §4 ("taking the maximum over all ... heatmap images of all persons"). Joints outside the heatmap
+    extent contribute nothing.
+    """
+    j = np.asarray(joints, dtype=np.float64)
+    j = j.reshape(-1, j.shape[-2], 3)
+    out = np.zeros((height, width, j.shape[1]), dtype=np.float32)
+    for person in j:
+        present = joint_in_view(person[:, :2], height, width)
+        if not present.any():
+            continue
+        centers = np.where(present[:, None], person[:, :2], np.nan)
+        np.maximum(out, np.moveaxis(_gaussians(centers, height, width, sigma), 0, -1), out=out)
+    return out
+
+
 def head_mask(
     center: np.ndarray, height: int, width: int, sigma: float = TargetConfig.head_mask_sigma
 ) -> np.ndarray:

@@ -49,14 +49,25 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from posekit.config import Config, load_config, save_config
+from posekit.config import Config, TrainConfig, load_config, save_config
 from posekit.errors import ConfigError, TrainingError
 from posekit.fileio import atomic_write_text
-from posekit.model import PoseNet, build_model, loss_terms, precision_policy, save_model
+from posekit.model import (
+    PoseNet,
+    build_model,
+    learning_rate,
+    loss_terms,
+    make_optimizer,
+    precision_policy,
+    save_model,
+)
 
 STRATEGIES = ("none", "mirrored", "multiworker")
 CHECKPOINT_NAME = "checkpoint.weights.h5"
-CSV_COLUMNS = ("iteration", "loss", "head_loss", "pose_loss", "decay_loss")
+CSV_COLUMNS = (
+    "iteration", "loss", "head_loss", "pose_loss", "multi_loss", "decay_loss", "learning_rate",
+    "multi_l2", "joints_found", "grad_norm_c1", "grad_norm_c2", "seconds",
+)
 #: Train settings that may change between a run and its resumption (bookkeeping, not the method).
 RESUMABLE_CHANGES = ("iterations", "checkpoint_every", "log_every", "workers")
 
@@ -103,9 +114,7 @@ class Trainer:
         with self.strategy.scope():
             with precision_policy(t.precision):  # "bf16": bfloat16 compute, float32 weights and Adam state
                 self.model: PoseNet = build_model(config)
-            self.optimizer = keras.optimizers.Adam(
-                learning_rate=t.learning_rate, beta_1=t.adam_beta_1, beta_2=t.adam_beta_2, epsilon=t.adam_epsilon
-            )
+            self.optimizer = make_optimizer(t)
             self.optimizer.build(self.model.trainable_variables)
             self.model.compile(optimizer=self.optimizer)  # so save_weights/load_weights carry the Adam state
         self._step = tf.function(self._distributed_step)
@@ -120,30 +129,56 @@ class Trainer:
         with tf.GradientTape() as tape:
             outputs = self.model(x, training=True)
             outputs = {k: tf.cast(v, tf.float32) for k, v in outputs.items()}  # the loss in float32 (bf16 runs)
-            terms = loss_terms(y, outputs)  # means over this replica's share of the batch
+            terms = loss_terms(y, outputs, self.config.train.multi_person_loss_weight)  # this replica's share
             decay = tf.add_n(self.model.losses)
-            loss = terms["head_loss"] + terms["pose_loss"] + decay
+            loss = terms["head_loss"] + terms["pose_loss"] + terms["multi_loss"] + decay
             scaled = loss / self.replicas  # the optimizer sums gradients over replicas
         grads = tape.gradient(scaled, variables)
         self.optimizer.apply_gradients(zip(grads, variables))
-        return {
+        out = {
             "loss": scaled,
             "head_loss": terms["head_loss"] / self.replicas,
             "pose_loss": terms["pose_loss"] / self.replicas,
+            "multi_loss": terms["multi_loss"] / self.replicas,
             "decay_loss": decay / self.replicas,
         }
+        out.update({k: v / self.replicas for k, v in self._diagnostics(y, outputs, grads).items()})
+        return out
+
+    def _diagnostics(self, y: dict[str, tf.Tensor], outputs: dict[str, tf.Tensor], grads: list[Any]) -> dict[str, tf.Tensor]:
+        """Why learning is slow or fast, logged beside the losses (not part of the loss): the L2 of the
+        multi-person heatmaps against their targets (even when that term is not trained), the fraction of
+        annotated joints of the persons of interest whose single-person heatmap peaks at or above `t_joint`
+        (what decoding would keep), and the gradient norm of each component's kernels and biases."""
+        diag = {}
+        if "multi_person_heatmaps" in y:
+            diff = (outputs["multi_person_heatmaps"] - y["multi_person_heatmaps"]) * y["loss_mask"]
+            diag["multi_l2"] = 0.5 * tf.reduce_sum(tf.square(diff)) / tf.cast(tf.shape(diff)[0], tf.float32)
+        peaks = tf.reduce_max(outputs["single_person_heatmaps"], axis=(1, 2))  # (B·K, 15)
+        found = tf.cast(peaks >= self.config.thresholds.t_joint, tf.float32) * y["joint_weights"]
+        diag["joints_found"] = tf.reduce_sum(found) / tf.maximum(tf.reduce_sum(y["joint_weights"]), 1.0)
+        n1 = len(self.model.component1.trainable_variables)
+        for name, part in (("grad_norm_c1", grads[:n1]), ("grad_norm_c2", grads[n1:])):
+            diag[name] = tf.linalg.global_norm([tf.cast(g, tf.float32) for g in part if g is not None])
+        return diag
 
     def _distributed_step(self, x: Any, y: Any) -> dict[str, tf.Tensor]:
         per_replica = self.strategy.run(self._replica_step, args=(x, y))
         return {k: self.strategy.reduce(tf.distribute.ReduceOp.SUM, v, axis=None) for k, v in per_replica.items()}
 
     def distribute(self, batch: Batch) -> tuple[Any, Any]:
-        """Split a global batch so replica r (global id over all workers) gets rows r·b .. (r+1)·b - 1."""
-        per = self.config.train.batch_size // self.replicas
+        """Split a global batch so replica r (global id over all workers) gets rows r·b .. (r+1)·b - 1
+        (b = rows ÷ replicas: images for the per-image entries, persons for the per-person ones)."""
+        replicas = self.replicas
 
         def value_fn(ctx: tf.distribute.experimental.ValueContext) -> Batch:
             r = ctx.replica_id_in_sync_group
-            return tf.nest.map_structure(lambda a: tf.convert_to_tensor(a[r * per : (r + 1) * per]), batch)
+
+            def part(a: np.ndarray) -> tf.Tensor:
+                per = len(a) // replicas
+                return tf.convert_to_tensor(a[r * per : (r + 1) * per])
+
+            return tf.nest.map_structure(part, batch)
 
         dist = self.strategy.experimental_distribute_values_from_function(value_fn)
         return dist[0], dist[1]
@@ -253,6 +288,18 @@ def _rewrite_csv(path: Path, upto: int) -> None:
     atomic_write_text(path, out.getvalue())
 
 
+def check_recipe(t: TrainConfig) -> None:
+    """ConfigError for recipe fields (the `Not in the paper` ones of `TrainConfig`) out of range."""
+    if t.persons_per_image < 1:
+        raise ConfigError(f"train.persons_per_image must be >= 1, got {t.persons_per_image}")
+    if t.multi_person_loss_weight < 0 or not math.isfinite(t.multi_person_loss_weight):
+        raise ConfigError(f"train.multi_person_loss_weight must be a finite number >= 0, got {t.multi_person_loss_weight}")
+    if t.lr_schedule not in ("constant", "cosine"):
+        raise ConfigError(f"unknown train.lr_schedule {t.lr_schedule!r}; choose constant or cosine")
+    if t.warmup_iterations < 0:
+        raise ConfigError(f"train.warmup_iterations must be >= 0, got {t.warmup_iterations}")
+
+
 def train(
     config: Config,
     batches: Any,
@@ -275,6 +322,7 @@ def train(
     t = config.train
     if t.iterations < 0 or t.checkpoint_every < 1 or t.log_every < 1:
         raise ConfigError("train.iterations must be >= 0, train.checkpoint_every and train.log_every >= 1")
+    check_recipe(t)
     checkpoint = run_dir / CHECKPOINT_NAME
     config_path = run_dir / "config.json"
     final_path = run_dir / "model.keras"
@@ -326,10 +374,12 @@ def train(
             window.append(losses)
             if iteration % t.log_every == 0 or iteration == t.iterations:
                 means = {k: float(np.mean([w[k] for w in window])) for k in losses}
+                means["learning_rate"] = float(keras.ops.convert_to_numpy(trainer.optimizer.learning_rate))
+                means["seconds"] = time.perf_counter() - tic  # of this invocation's loop (a resume restarts it)
                 window = []
                 if chief:
                     with open(csv_path, "a", newline="") as fh:
-                        row = {"iteration": iteration, **{k: f"{means[k]:.6g}" for k in CSV_COLUMNS[1:]}}
+                        row = {"iteration": iteration, **{k: f"{means.get(k, math.nan):.6g}" for k in CSV_COLUMNS[1:]}}
                         csv.DictWriter(fh, fieldnames=CSV_COLUMNS, lineterminator="\n").writerow(row)
                     with writer.as_default(step=iteration):
                         for k, v in means.items():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -60,7 +61,7 @@ def test_batch_shapes_and_dtypes_tiny(sequence):
     ds = TrainingBatches([sequence], TINY, workers=1)
     x, y = ds[0]
     assert set(x) == {"image", "head_mask"}
-    assert set(y) == {"head_heatmap", "loss_mask", "joint_heatmaps", "joint_weights"}
+    assert set(y) == {"head_heatmap", "loss_mask", "joint_heatmaps", "joint_weights", "multi_person_heatmaps"}
     b = TINY.train.batch_size
     assert x["image"].shape == (b, 128, 224, 3)
     assert x["head_mask"].shape == (b, 32, 56, 1)
@@ -68,6 +69,9 @@ def test_batch_shapes_and_dtypes_tiny(sequence):
     assert y["loss_mask"].shape == (b, 32, 56, 1)
     assert y["joint_heatmaps"].shape == (b, 32, 56, 15)
     assert y["joint_weights"].shape == (b, 15)
+    assert y["multi_person_heatmaps"].shape == (b, 32, 56, 15)
+    # the multi-person target holds the person of interest's joints (and the other persons')
+    assert np.all(y["multi_person_heatmaps"] >= y["joint_heatmaps"] - 1e-6)
     for arr in [*x.values(), *y.values()]:
         assert arr.dtype == np.float32
     # joints 12..14 are never annotated in this data: weight 0 in every sample
@@ -182,3 +186,24 @@ def test_keras_worker_threads_give_the_same_batches(sequence):
             np.testing.assert_array_equal(x["image"], xr["image"])
             np.testing.assert_array_equal(y["joint_heatmaps"], yr["joint_heatmaps"])
     assert ds.epoch == 2
+
+
+def test_persons_per_image_shares_one_augmented_image(sequence):
+    """K persons of interest per image (train.persons_per_image): one image per sample, B·K person rows,
+    image b's persons at rows b·K .. b·K + K - 1, each posed on the same augmented image."""
+    k = 3
+    cfg = TINY.replace(train=dataclasses.replace(TINY.train, persons_per_image=k))
+    ds = TrainingBatches([sequence], cfg, seed=1, workers=1)
+    x, y = ds[0]
+    b = cfg.train.batch_size
+    assert x["image"].shape == (b, 128, 224, 3) and y["head_heatmap"].shape == (b, 32, 56, 1)
+    assert x["head_mask"].shape == (b * k, 32, 56, 1)
+    assert y["joint_heatmaps"].shape == (b * k, 32, 56, 15) and y["joint_weights"].shape == (b * k, 15)
+    for i in range(b):
+        rows = slice(i * k, (i + 1) * k)
+        # every person's targets lie under the image's multi-person target, and its head-mask peak lies on
+        # the image's head heatmap (a head of this image, not of another sample's)
+        assert np.all(y["multi_person_heatmaps"][i] >= y["joint_heatmaps"][rows].max(axis=0) - 1e-6)
+        for m in x["head_mask"][rows]:
+            r, c = np.unravel_index(np.argmax(m[..., 0]), m.shape[:2])
+            assert y["head_heatmap"][i, r, c, 0] > 0.5

@@ -69,7 +69,7 @@ class SynthParams:
     height: int = 360
     train_sequences: int = 60
     train_frames: int = 24
-    val_sequences: int = 10
+    val_sequences: int = 20  # 20 videos of 30 frames: enough tracks that MOTA is not one crossing's noise
     val_frames: int = 30
     val_margin: int = 3  # unlabelled frames before and after the dense labelled run of a val video
     min_people: int = 1

@@ -1,0 +1,129 @@
+"""The `cpu` recipe's ablation: one row per change of the training recipe, each trained from scratch on the
+embedded synthetic data and scored by the §4 threshold grid search on its val split.
+
+    .venv/bin/python -m scripts.ablation [--rows NAME ...] [--data data/synthetic-default] [--out results/ablation]
+
+Each row is `posekit train --profile cpu --set ...` followed by `posekit gridsearch` (the same commands
+`posekit reproduce` runs through its notebooks), so a row's Table 1 Total and MOTA are what `make reproduce`
+would report with that recipe. Per row, `OUT/<row>/` keeps config.json, losses.csv (per-output losses,
+gradient norms per component, the share of joints above t_joint: `posekit.train`) and thresholds.json;
+`OUT/ablation.csv` and `OUT/ablation.md` collect the rows with the analytic training compute
+(`posekit.model.training_flops`), the measured seconds per iteration and this machine's fp32 matmul GFLOP/s
+(`benchmarks.bench_model.matmul_gflops`), so the times can be scaled to another CPU. A finished row is not
+trained again (delete its folder to redo it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+#: (name, what it changes, --set overrides on top of the `cpu` profile). Rows build on each other where said.
+ROWS: list[tuple[str, str, list[str]]] = [
+    ("paper-recipe", "the paper's recipe at the cpu size (lr 0.00005, batch 4 persons on 4 images), within 70 TFLOP",
+     ["train.learning_rate=0.00005", "train.iterations=1200"]),
+    ("lr-0.001", "20x the paper's lr (the previous cpu recipe), within 70 TFLOP",
+     ["train.learning_rate=0.001", "train.iterations=1200"]),
+    ("multi-loss", "+ L2 loss on the multi-person heatmaps (weight 1)",
+     ["train.learning_rate=0.001", "train.iterations=1200", "train.multi_person_loss_weight=1.0"]),
+    ("cosine", "+ cosine decay with 100 warm-up iterations",
+     ["train.learning_rate=0.001", "train.iterations=1200", "train.multi_person_loss_weight=1.0",
+      "train.lr_schedule=cosine", "train.warmup_iterations=100"]),
+    ("k2", "+ 2 images x 2 persons per mini-batch (component 1 shared by 2 persons)",
+     ["train.learning_rate=0.001", "train.iterations=2070", "train.multi_person_loss_weight=1.0",
+      "train.lr_schedule=cosine", "train.warmup_iterations=100", "train.batch_size=2", "train.persons_per_image=2"]),
+]
+
+
+def _run(cmd: list[str], log: Path) -> float:
+    tic = time.perf_counter()
+    with open(log, "a") as fh:
+        proc = subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT)
+    if proc.returncode:
+        sys.exit(f"{' '.join(cmd)} failed (exit {proc.returncode}); see {log}")
+    return time.perf_counter() - tic
+
+
+def run_row(name: str, overrides: list[str], data: Path, out: Path, extra: list[str]) -> dict:
+    from posekit.config import apply_overrides, get_profile
+    from posekit.model import training_flops
+
+    row_dir = out / name
+    run_dir = out / "runs" / name  # model and checkpoints (ignored by git)
+    row_dir.mkdir(parents=True, exist_ok=True)
+    sets = [a for o in overrides + extra for a in ("--set", o)]
+    bin_dir = Path(sys.executable).parent
+    log = row_dir / "log.txt"
+    if not (row_dir / "thresholds.json").exists():
+        _run([str(bin_dir / "posekit"), "train", "--profile", "cpu", "--data", str(data), "--out", str(run_dir), *sets], log)
+        _run([str(bin_dir / "posekit"), "gridsearch", "--model", str(run_dir), "--data", str(data),
+              "--out", str(run_dir / "grid"), "--quiet"], log)
+        for f in ("config.json", "losses.csv"):
+            shutil.copy(run_dir / f, row_dir / f)
+        shutil.copy(run_dir / "grid" / "thresholds.json", row_dir / "thresholds.json")
+    config = apply_overrides(get_profile("cpu"), overrides + extra)
+    th = json.loads((row_dir / "thresholds.json").read_text())
+    with open(row_dir / "losses.csv") as fh:
+        rows = list(csv.DictReader(fh))
+    last = rows[-1]
+    seconds = float(last["seconds"])
+    return {
+        "row": name, "precision": config.train.precision, "iterations": config.train.iterations,
+        "training_TFLOP": round(training_flops(config) / 1e12, 1),
+        "s_per_iteration": round(seconds / config.train.iterations, 4),
+        "pose_loss_end": round(sum(float(r["pose_loss"]) for r in rows[-4:]) / len(rows[-4:]), 2),
+        "joints_found_end": round(float(last["joints_found"]), 3),
+        "Total_mAP": round(th["mAP"], 1), "MOTA": round(th["MOTA"], 1),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--rows", nargs="*", help="rows to run (default: all): " + ", ".join(r[0] for r in ROWS))
+    p.add_argument("--data", type=Path, default=Path("data/synthetic-default"))
+    p.add_argument("--out", type=Path, default=Path("results/ablation"))
+    p.add_argument("--set", dest="extra", action="append", default=[],
+                   help="an override added to every row, e.g. train.precision=bf16")
+    args = p.parse_args(argv)
+    from benchmarks.bench_model import matmul_gflops
+    from posekit.data.synthetic import ensure_dataset
+
+    ensure_dataset(args.data, progress=False)
+    wanted = args.rows or [r[0] for r in ROWS]
+    unknown = set(wanted) - {r[0] for r in ROWS}
+    if unknown:
+        p.error(f"unknown rows: {', '.join(sorted(unknown))}")
+    gflops = matmul_gflops()
+    table_path = args.out / "ablation.csv"
+    done = {}
+    if table_path.exists():
+        with open(table_path) as fh:
+            done = {r["row"]: r for r in csv.DictReader(fh)}
+    for name, what, overrides in ROWS:
+        if name not in wanted:
+            continue
+        print(f"[ablation] {name}: {what}", flush=True)
+        result = run_row(name, overrides, args.data, args.out, args.extra)
+        result.update(what=what, overrides=" ".join(overrides + args.extra),
+                      matmul_GFLOPs=round(gflops), cpu=os.uname().machine)
+        done[name] = result
+        print(f"[ablation] {result}", flush=True)
+        fields = list(result)
+        tmp = table_path.with_suffix(".csv.tmp")
+        with open(tmp, "w", newline="") as fh:
+            w = csv.DictWriter(fh, fieldnames=fields, extrasaction="ignore")
+            w.writeheader()
+            w.writerows(done[r[0]] for r in ROWS if r[0] in done)
+        os.replace(tmp, table_path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
