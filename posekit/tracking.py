@@ -27,6 +27,7 @@ Where the paper is ambiguous, these are our choices (each repeated where it is i
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -103,6 +104,31 @@ def greedy_match(distances: np.ndarray, t_pose_dist: float) -> list[tuple[int, i
     return pairs
 
 
+@dataclass
+class TrackStep:
+    """What the tracker did in one frame (paper §3), for a reader to see.
+
+    frame:              the frame index (0, 1, ...).
+    candidate_ids:      the live IDs the current persons were compared with (oldest first), after the
+                        t_max_age discard; candidate_last_seen: the frame each was last seen in (its pose
+                        compared is the one of that frame).
+    distances:          (N, M) median joint distance, current person × candidate ID (+inf: no common joint).
+    matches:            (current index, candidate index) pairs in the greedy order they were taken.
+    ids:                the N current persons' IDs (matched ones inherit, the others are new).
+    expired:            the IDs discarded at this frame (missing for more than t_max_age frames);
+                        expired_last_seen: the frame each was last seen in.
+    """
+
+    frame: int
+    candidate_ids: list[int]
+    candidate_last_seen: list[int]
+    distances: np.ndarray
+    matches: list[tuple[int, int]]
+    ids: list[int]
+    expired: list[int] = field(default_factory=list)
+    expired_last_seen: list[int] = field(default_factory=list)
+
+
 class GeometricTracker:
     """Frame-by-frame tracker of paper §3: median joint distance, greedy one-to-one matching.
 
@@ -125,35 +151,37 @@ class GeometricTracker:
         self._poses: list[np.ndarray] = []  # their most recent (J, 2) poses
         self._last_seen: list[int] = []  # the frame each was last seen in
 
-    @property
-    def live_ids(self) -> list[int]:
-        """The IDs that can still be matched in the next frame."""
-        nxt = self.frame_index + 1
-        return [i for i, s in zip(self._ids, self._last_seen, strict=True) if nxt - s - 1 <= self.t_max_age]
-
     def update(self, poses: Sequence[np.ndarray] | np.ndarray) -> list[int]:
         """Track the poses of the next frame. Paper §3.
 
         poses:   N poses, each (J, 3) x, y, visible or (J, 2) x, y; NaN where a joint is missing.
         returns: N track IDs, in the order of `poses`, pairwise distinct.
         """
+        return self.step(poses).ids
+
+    def step(self, poses: Sequence[np.ndarray] | np.ndarray) -> TrackStep:
+        """`update`, returning what the tracker did in this frame (`TrackStep`): the distances, the matches
+        in the order they were taken, the IDs, and the IDs discarded by t_max_age."""
         self.frame_index += 1
         t = self.frame_index
         # Discard IDs missing for more than t_max_age frames (missing frames: s+1 .. t-1).
-        alive = [k for k, s in enumerate(self._last_seen) if t - s - 1 <= self.t_max_age]
-        self._ids = [self._ids[k] for k in alive]
-        self._poses = [self._poses[k] for k in alive]
-        self._last_seen = [self._last_seen[k] for k in alive]
+        alive = [t - s - 1 <= self.t_max_age for s in self._last_seen]
+        expired = [(i, s) for i, s, a in zip(self._ids, self._last_seen, alive, strict=True) if not a]
+        self._ids = [v for v, a in zip(self._ids, alive, strict=True) if a]
+        self._poses = [v for v, a in zip(self._poses, alive, strict=True) if a]
+        self._last_seen = [v for v, a in zip(self._last_seen, alive, strict=True) if a]
+        candidates, last_seen = list(self._ids), list(self._last_seen)
 
         current = _xy(poses)
         n = current.shape[0]
         ids: list[int] = [-1] * n
-        if n == 0:
-            return []
-        if self._ids:
+        dist = np.full((n, len(candidates)), np.inf)
+        matches: list[tuple[int, int]] = []
+        if n and self._ids:
             previous = np.stack(self._poses)  # (M, J, 2), oldest ID first
             dist = pose_distance_matrix(current, previous)
-            for i, j in greedy_match(dist, self.t_pose_dist):
+            matches = greedy_match(dist, self.t_pose_dist)
+            for i, j in matches:
                 ids[i] = self._ids[j]
                 self._poses[j] = current[i]
                 self._last_seen[j] = t
@@ -164,7 +192,16 @@ class GeometricTracker:
                 self._ids.append(ids[i])
                 self._poses.append(current[i])
                 self._last_seen.append(t)
-        return ids
+        return TrackStep(t, candidates, last_seen, dist, matches, ids, [i for i, _ in expired],
+                         [s for _, s in expired])
+
+
+def track_steps(
+    poses_per_frame: Sequence[Sequence[np.ndarray] | np.ndarray], t_pose_dist: float, t_max_age: int
+) -> list[TrackStep]:
+    """`GeometricTracker.step` for every frame of a video with a fresh tracker (notebook 05's tracker figure)."""
+    tracker = GeometricTracker(t_pose_dist, t_max_age)
+    return [tracker.step(poses) for poses in poses_per_frame]
 
 
 def track_sequence(
@@ -175,5 +212,4 @@ def track_sequence(
     poses_per_frame: for each frame (in temporal order) its poses, each (J, 3) or (J, 2).
     returns:         for each frame the IDs of its poses, in the same order.
     """
-    tracker = GeometricTracker(t_pose_dist, t_max_age)
-    return [tracker.update(poses) for poses in poses_per_frame]
+    return [step.ids for step in track_steps(poses_per_frame, t_pose_dist, t_max_age)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from posekit.tracking import GeometricTracker, greedy_match, pose_distance_matrix, track_sequence
+from posekit.tracking import GeometricTracker, greedy_match, pose_distance_matrix, track_sequence, track_steps
 
 J = 15
 
@@ -159,3 +159,23 @@ def test_empty_frames_and_missing_joints():
     assert tracker.update([empty_pose]) == [0]
     assert tracker.update([empty_pose]) == [1]  # no common joint: never matches
     assert tracker.update(np.stack([pose_at(0, 0)[:, :2]])) == [2]  # (N, J, 2) array input
+
+
+def test_track_steps_expose_distances_matching_order_and_expiry():
+    t_max_age = 2
+    a, b, c = pose_at(0, 0), pose_at(100, 0), pose_at(300, 0)
+    # Frame 1: b moved 4 px, a 6 px: the greedy order takes b first (smallest median distance).
+    frames = [[a, b], [pose_at(6, 0), pose_at(104, 0), c], [c], [c], [c], [c]]
+    steps = track_steps(frames, t_pose_dist=20.0, t_max_age=t_max_age)
+    assert [s.ids for s in steps] == track_sequence(frames, 20.0, t_max_age)
+    s1 = steps[1]
+    assert s1.candidate_ids == [0, 1] and s1.candidate_last_seen == [0, 0]
+    assert s1.distances.shape == (3, 2)
+    np.testing.assert_allclose(s1.distances[:2], [[6.0, 94.0], [104.0, 4.0]])
+    assert s1.matches == [(1, 1), (0, 0)]  # in the order taken
+    assert s1.ids == [0, 1, 2]  # c is new
+    # IDs 0 and 1 were last seen in frame 1: still candidates in frame 4 (missing in 2, 3 = t_max_age
+    # frames), discarded at frame 5.
+    assert steps[4].candidate_ids == [0, 1, 2]
+    assert [s.expired for s in steps] == [[], [], [], [], [], [0, 1]]
+    assert steps[5].expired_last_seen == [1, 1] and steps[5].candidate_ids == [2]
