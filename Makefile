@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PROFILE ?= cpu
 
-.PHONY: reproduce test test-all lab bench lint clean-venv
+.PHONY: reproduce test test-all lab bench lint clean-venv install-reference
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,11 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Optional: trackeval, the reference of the keypoint-HOTA differential test (pyproject [reference]).
+# Installed without its dependencies: it requires opencv-python, which clashes with the headless build.
+install-reference: $(STAMP)
+	$(BIN)/python -m pip install --quiet --no-deps 'trackeval==1.3.0'
 
 reproduce: $(STAMP)
 	$(BIN)/posekit reproduce --profile $(PROFILE)

@@ -312,7 +312,7 @@ def score_grid(cache: GridCache, gt: list[Sequence], grid: GridSpec, objective: 
     distinct set of poses, and its MOT counts accumulated once per distinct poses and track ids
     (`sweep_evaluation.SweepEvaluator`); the AP ranking is computed once per set of detections.
     """
-    from posekit.sweep_evaluation import SweepEvaluator
+    from posekit.evaluation.sweep import SweepEvaluator
 
     objective_value(0.0, 0.0, objective)  # validate early
     cache.check_matches(gt)

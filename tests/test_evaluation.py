@@ -18,7 +18,7 @@ from posekit.errors import DataError
 from posekit.evaluation import (
     TABLE2_COLUMNS,
     TABLE_COLUMNS,
-    _JointAccumulator,
+    JointAccumulator,
     average_precision,
     evaluate,
     points_strictly_inside,
@@ -426,38 +426,45 @@ def test_frames_without_gt_persons_are_not_evaluated():
 
 
 def test_accumulator_keeps_previous_pairing_then_hungarian_minimises_the_sum():
-    acc = _JointAccumulator("previous_update")
+    acc = JointAccumulator("previous_update")
     # Frame 0: Hungarian over [[0.1, 0.2], [0.2, 0.4]]: A-p + B-q = 0.5, A-q + B-p = 0.4 -> the latter
     # (a greedy nearest pairing would take A-p first).
-    acc.update([1, 2], [10, 20], np.array([[0.1, 0.2], [0.2, 0.4]]))
+    acc.update_dense([1, 2], [10, 20], np.array([[0.1, 0.2], [0.2, 0.4]]))
     assert acc.pairing == {1: 20, 2: 10}
     assert acc.counts["sumD"] == pytest.approx(0.4)
     # Frame 1: the kept pairings A-20, B-10 win although A-10 (0.0) and B-20 (0.0) are nearer.
-    acc.update([1, 2], [10, 20], np.array([[0.0, 0.3], [0.3, 0.0]]))
+    acc.update_dense([1, 2], [10, 20], np.array([[0.0, 0.3], [0.3, 0.0]]))
     assert acc.counts["num_switches"] == 0 and acc.counts["num_matches"] == 4
     # Frame 2: maximum matching first: [[0.1, 0.2], [0.3, nan]] for new ids 3, 4 -> 3-20 and 4-10 (2 pairs)
     # rather than the single cheapest 3-10.
-    acc2 = _JointAccumulator("previous_update")
-    acc2.update([3, 4], [10, 20], np.array([[0.1, 0.2], [0.3, np.nan]]))
+    acc2 = JointAccumulator("previous_update")
+    acc2.update_dense([3, 4], [10, 20], np.array([[0.1, 0.2], [0.3, np.nan]]))
     assert acc2.pairing == {3: 20, 4: 10}
     assert acc2.counts["num_misses"] == 0 and acc2.counts["num_false_positives"] == 0
 
 
-def test_carry_over_only_from_the_previous_update_by_default():
+def test_carry_over_keeps_the_latest_match_by_default_as_motmetrics_1_4():
     # t0: A-X matched; t1: X far from A (A missed, X FP); t2: X near A (0.3) and Y nearer (0.1).
     def run(carry):
-        acc = _JointAccumulator(carry)
-        acc.update([1], [10], np.array([[0.2]]))
-        acc.update([1], [10], np.array([[np.nan]]))
-        acc.update([1], [10, 20], np.array([[0.3, 0.1]]))
+        acc = JointAccumulator(carry)
+        acc.update_dense([1], [10], np.array([[0.2]]))
+        acc.update_dense([1], [10], np.array([[np.nan]]))
+        acc.update_dense([1], [10, 20], np.array([[0.3, 0.1]]))
         return acc.result("matched")
 
-    # motmetrics 1.4.0: the A-X pairing is not from the previous update -> Hungarian picks Y -> SWITCH.
-    new = run("previous_update")
-    assert (new["num_switches"], new["num_matches"], new["num_false_positives"]) == (1, 1, 2)
-    # motmetrics 1.0/1.1: A's latest pairing X is kept -> MATCH, Y is FP.
-    old = run("latest_match")
-    assert (old["num_switches"], old["num_matches"], old["num_false_positives"]) == (0, 2, 2)
+    # motmetrics 1.4.0 (the default): A's latest pairing X is kept although A was missed at t1 -> MATCH,
+    # Y is FP (tests/test_evaluation_motmetrics.py checks this against motmetrics itself).
+    assert JointAccumulator().latest
+    official = run("latest_match")
+    assert (official["num_switches"], official["num_matches"], official["num_false_positives"]) == (0, 2, 2)
+    # The other rule: the A-X pairing is not from the previous update -> Hungarian picks Y -> SWITCH.
+    other = run("previous_update")
+    assert (other["num_switches"], other["num_matches"], other["num_false_positives"]) == (1, 1, 2)
+    # The default of evaluate() is the official rule.
+    from posekit.evaluation import EvaluationSettings
+
+    assert EvaluationSettings().carry_over == "latest_match"
+    assert EvaluationSettings(carry_over="previous_update").variant == "clean"
 
 
 def test_motp_over_matched_distances():
@@ -585,7 +592,7 @@ def test_result_tables_json_and_save(tmp_path):
     assert len(d["total_AP_metrics"]["ap"]) == 16 and round(d["total_AP_metrics"]["ap"][15], 1) == 81.4
     paths = r.save(tmp_path / "out")
     assert sorted(p.name for p in paths) == sorted(
-        ["table1.csv", "table2.csv", "per_joint.csv", "per_sequence.csv", "metrics.json"]
+        ["table1.csv", "table2.csv", "table2b.csv", "per_joint.csv", "per_sequence.csv", "metrics.json"]
     )
     import json
 
@@ -595,6 +602,11 @@ def test_result_tables_json_and_save(tmp_path):
     assert round(loaded["table2"]["MOTA Total"], 1) == 68.3
     t1 = pd.read_csv(tmp_path / "out" / "table1.csv", index_col=0)
     assert round(float(t1.loc["AP", "Total"]), 1) == 81.4
+    t2b = pd.read_csv(tmp_path / "out" / "table2b.csv", index_col=0)
+    assert list(t2b.index) == ["IDF1", "IDP", "IDR", "HOTA", "DetA", "AssA", "LocA", "DetRe", "DetPr", "AssRe",
+                               "AssPr"]
+    assert np.allclose(t2b.to_numpy(), r.table2b.to_numpy(), atol=1e-4, equal_nan=True)
+    assert "Table 2b" in text and loaded["table2b"]["HOTA"]["Total"] == pytest.approx(r.table2b.loc["HOTA", "Total"])
     assert not list((tmp_path / "out").glob(".*.tmp"))  # atomic writes leave no temp files
 
 

@@ -13,7 +13,8 @@ from test_evaluation import as_prediction, gt, reference_case, seq
 from posekit.cli import main
 from posekit.data.posetrack import read_sequence, write_folder, write_sequence
 from posekit.data.schema import Frame, Person, Sequence
-from posekit.evaluation import evaluate, evaluate_folders
+from posekit.commands.evaluate import evaluate_folders
+from posekit.evaluation import evaluate
 
 FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures"
 REFERENCE_AP = [85.7, 85.7, 85.7, 69.4, 85.7, 85.7, 69.4, 81.4]

@@ -10,7 +10,7 @@ import pytest
 from posekit.data.schema import Frame, Person, Sequence
 from posekit.errors import DataError
 from posekit.evaluation import EvaluationSettings, evaluate
-from posekit.sweep_evaluation import SweepEvaluator
+from posekit.evaluation.sweep import SweepEvaluator
 
 
 def _noisy_poses(gt: list[Sequence], rng: np.random.Generator, noise: float) -> list[list[list[np.ndarray]]]:

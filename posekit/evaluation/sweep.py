@@ -1,9 +1,9 @@
 """The PoseTrack evaluation of many prediction sets on one GT split, memoised per sequence.
 
 The threshold grid search (paper §4, `posekit.gridsearch`) scores hundreds of threshold combinations on
-the same validation frames. `evaluation.evaluate` would redo, for every combination, work that most
-combinations share. `SweepEvaluator` gives the same numbers (the very functions `evaluate` uses, in the
-same order) and splits the work by what it depends on:
+the same validation frames. `evaluate` would redo, for every combination, work that most combinations
+share. `SweepEvaluator` gives the same numbers (the kernel functions `evaluate` uses, in the same order)
+and splits the work by what it depends on:
 
 - the GT side of every frame (ignore-region filtering, head sizes, ids): once;
 - per sequence and set of poses (`detection_part`): the ignore-region filtering of the predictions, the
@@ -15,7 +15,7 @@ same order) and splits the work by what it depends on:
 
 Only the Totals of Tables 1 and 2 are produced (what the grid search ranks by); `evaluate` gives the
 full result for the chosen thresholds. The official switches are used (`EvaluationSettings()`), or the
-ones passed.
+ones passed. Only public names of the evaluation kernel are used.
 """
 
 from __future__ import annotations
@@ -27,24 +27,15 @@ import numpy as np
 
 from posekit.data.schema import Sequence
 from posekit.errors import DataError
-from posekit.evaluation import (
-    MAX_TRACK_ID,
+from posekit.evaluation.ap import APInputs, ap_rows
+from posekit.evaluation.frames import MAX_TRACK_ID, GTFrames, gt_frames, match_frames, prediction_frames
+from posekit.evaluation.mot import MOTInputs, mot_counts, mot_inputs, mot_rows
+from posekit.evaluation.official import (
     EvaluationSettings,
-    _ap_part,
-    _ap_rows,
-    _APPart,
-    _checked_gt_frames,
-    _frame_regions,
-    _FrameArrays,
-    _gt_part,
-    _match_frame,
-    _mot_frames,
-    _mot_prepare,
-    _mot_rows,
-    _mot_run,
-    _pred_part,
-    _where,
+    checked_gt_frames,
+    mot_frame_count,
     summary_totals,
+    where_of,
 )
 from posekit.joints import NUM_JOINTS
 
@@ -54,15 +45,17 @@ class DetectionPart:
     """One sequence's evaluation inputs that depend on its poses only (not on track ids).
 
     key:     a fingerprint of the poses (equal keys: equal poses and scores).
-    ap:      the sequence's AP inputs (`evaluation._ap_part`).
-    mot:     the id-independent MOT matching of the frames the MOT metrics use (`evaluation._mot_prepare`).
+    ap:      the sequence's AP inputs.
+    mot:     the id-independent MOT matching of the frames the MOT metrics use.
     kept:    per MOT frame, the indices of the frame's poses that survived the ignore regions.
+    start:   the offsets of the MOT frames' poses among the prediction rows.
     """
 
     key: bytes
-    ap: _APPart
-    mot: list
+    ap: APInputs
+    mot: MOTInputs | None
     kept: list[np.ndarray]
+    start: np.ndarray
 
 
 def poses_digest(poses_by_frame: list[list[np.ndarray]]) -> bytes:
@@ -91,21 +84,14 @@ class SweepEvaluator:
         seen: set[str] = set()
         for seq in gt:
             if seq.name in seen:
-                raise DataError(_where(seq), f"two GT sequences are named {seq.name!r}")
+                raise DataError(where_of(seq), f"two GT sequences are named {seq.name!r}")
             seen.add(seq.name)
-        self._where = [_where(s) for s in gt]
+        self._where = [where_of(s) for s in gt]
         self._n_frames = [len(s.frames) for s in gt]
-        self._frames: list[list[int]] = []  # evaluated frame indices per sequence
-        self._gt: list[list[tuple]] = []  # per evaluated frame: (regions, gt_xy, gt_has, head_size, gt_ids)
-        tracking = self.settings.tracking
-        for seq, where in zip(gt, self._where):
-            idx = _checked_gt_frames(seq, self.settings)
-            parts = []
-            for f in idx:
-                regions = _frame_regions(seq.frames[f])
-                parts.append((regions, *_gt_part(seq.frames[f], regions, where, f, tracking)))
-            self._frames.append(idx)
-            self._gt.append(parts)
+        self._gt: list[GTFrames] = [
+            gt_frames(seq, checked_gt_frames(seq, self.settings), where, self.settings.tracking)
+            for seq, where in zip(gt, self._where)
+        ]
         self._parts: dict[tuple[int, bytes], DetectionPart] = {}
         self._counts: dict[tuple[int, bytes, bytes], list[dict[str, float]]] = {}
 
@@ -119,20 +105,20 @@ class SweepEvaluator:
         memo = self._parts.get((s, key))
         if memo is not None:
             return memo
-        where = self._where[s]
-        results, kept_all = [], []
-        for f, (regions, gt_xy, gt_has, head_size, gt_ids) in zip(self._frames[s], self._gt[s]):
+        gt = self._gt[s]
+        frames = []
+        for f in gt.frames:
             poses = poses_by_frame[f]
             p = len(poses)
             xy = np.stack([pose[:, :2] for pose in poses]) if p else np.zeros((0, NUM_JOINTS, 2))
             scores = np.stack([pose[:, 2] for pose in poses]) if p else np.zeros((0, NUM_JOINTS))
-            kept, pr_xy, pr_has, pr_scores, pr_ids = _pred_part(xy, scores, np.full(p, -1), regions, where)
-            arrays = _FrameArrays(gt_xy, gt_has, head_size, gt_ids, pr_xy, pr_has, pr_scores, pr_ids)
-            results.append(_match_frame(arrays))
-            kept_all.append(kept)
-        mot_frames = _mot_frames(results, self.settings)  # the frames the MOT metrics use
-        mot = _mot_prepare(mot_frames, self.settings) if self.settings.tracking else []
-        part = DetectionPart(key, _ap_part(results), mot, kept_all[: len(mot_frames)])
+            frames.append((xy, scores, np.full(p, -1, dtype=np.int64)))
+        pr = prediction_frames(gt, frames, self._where[s])
+        matches = match_frames(gt, pr)
+        n_mot = mot_frame_count(gt.n_frames, self.settings)
+        mot = mot_inputs(gt, pr, matches, n_mot, self.settings.empty_frame_rule) if self.settings.tracking else None
+        ap = APInputs(pr.scores, matches.labels, pr.has, matches.n_gt)
+        part = DetectionPart(key, ap, mot, pr.kept[:n_mot], pr.start)
         self._parts[(s, key)] = part
         return part
 
@@ -147,18 +133,21 @@ class SweepEvaluator:
         memo = self._counts.get((s, part.key, key))
         if memo is not None:
             return memo
-        frames = self._frames[s][: len(part.kept)]
-        pr_ids = [[ids_by_frame[f][k] for k in kept.tolist()] for f, kept in zip(frames, part.kept)]
-        counts = _mot_run(part.mot, pr_ids, self.settings)
+        gt = self._gt[s]
+        pr_ids = np.full(int(part.start[-1]), -1, dtype=np.int64)
+        for k, (f, kept) in enumerate(zip(gt.frames, part.kept)):
+            frame_ids = ids_by_frame[f]
+            pr_ids[part.start[k]:part.start[k + 1]] = [frame_ids[i] for i in kept.tolist()]
+        counts = mot_counts(part.mot, gt.ids, pr_ids, self.settings.carry_over, self.settings.motp)
         self._counts[(s, part.key, key)] = counts
         return counts
 
     @staticmethod
     def ap_rows(parts: list[DetectionPart]) -> list[dict[str, float]]:
         """Per-joint AP rows of one prediction set, from its sequences' parts in GT order."""
-        return _ap_rows([p.ap for p in parts])
+        return ap_rows([p.ap for p in parts])
 
     @staticmethod
-    def totals(ap_rows: list[dict[str, float]], counts: list[list[dict[str, float]]]) -> dict[str, float]:
-        """mAP and the Table 2 Totals (MOTA, MOTP, Prec, Rec) from `ap_rows` and every sequence's counts."""
-        return summary_totals(ap_rows, _mot_rows(counts))
+    def totals(ap: list[dict[str, float]], counts: list[list[dict[str, float]]]) -> dict[str, float]:
+        """mAP and the Table 2 Totals (MOTA, MOTP, Prec, Rec) from `ap` and every sequence's counts."""
+        return summary_totals(ap, mot_rows(counts))

@@ -1,0 +1,271 @@
+"""CLEAR-MOT per joint: motmetrics 1.4.0's per-frame matching as poseval feeds it (EVALUATION.md §2).
+
+Kernel of `posekit.evaluation`. poseval keeps one `motmetrics.MOTAccumulator` per joint and sequence and
+calls `update(gt_ids, pred_ids, D)` for every evaluated frame, with the GT and predicted persons that have
+the joint and D = the normalised distance where it is <= 0.5, else NaN (do not pair). `JointAccumulator`
+reproduces that accumulator's state machine and counts (motmetrics 1.4.0 `mot.py`, `MOTAccumulator.update`):
+
+1. carry-over: every GT id that was ever matched is re-paired first with the hypothesis of its *latest*
+   match if that hypothesis is present and the distance is finite. motmetrics keeps that pairing (`self.m`)
+   for good: it is not cleared when the GT id is missed or absent, so a joint missed in frame t and seen
+   again in t + 1 goes back to the hypothesis it had before t (`carry_over="latest_match"`, the default);
+2. Hungarian (scipy's solver on motmetrics' expensive-edge costs) on what is left, minimising the summed
+   distance; a pair whose GT id was last paired with another hypothesis is a SWITCH, else a MATCH;
+3. / 4. the GT ids left over are MISSes, the hypotheses left over FPs.
+
+`carry_over="previous_update"` is the other rule: only GT ids matched in the immediately preceding update
+are carried over (the rest go to the Hungarian step). It is not what motmetrics 1.4.0 does; it was
+posekit's default before issue 13 and stays selectable (`posekit evaluate --carry-over previous_update`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from posekit.evaluation.assignment import motmetrics_assignment
+from posekit.evaluation.frames import DIST_THRESH, FrameMatches, GTFrames, PredictionFrames
+from posekit.joints import NUM_JOINTS
+
+CARRY_OVER_MODES: tuple[str, ...] = ("latest_match", "previous_update")
+#: The motmetrics counts poseval reads (evaluateTracking.py L24), plus num_matches and the distance sum.
+MOT_COUNTS: tuple[str, ...] = (
+    "num_objects",
+    "num_misses",
+    "num_switches",
+    "num_false_positives",
+    "num_detections",
+    "num_matches",
+    "sumD",
+)
+
+
+class JointAccumulator:
+    """The state and counts of one `motmetrics.MOTAccumulator` (one joint of one sequence).
+
+    carry_over: "latest_match" (motmetrics 1.4.0) or "previous_update" (see the module docstring).
+    record:     keep the MATCH / SWITCH / MISS / FP events as (frame, type, gt id, hyp id, D) tuples in
+                `events` (frame = the number of the update, from 0), as motmetrics lists them.
+    """
+
+    def __init__(self, carry_over: str = "latest_match", record: bool = False):
+        if carry_over not in CARRY_OVER_MODES:
+            raise ValueError(f"carry_over must be one of {CARRY_OVER_MODES}, got {carry_over!r}")
+        self.latest = carry_over == "latest_match"
+        self.pairing: dict[int, int] = {}  # motmetrics `m`: GT id -> hypothesis of its latest match
+        self.matched_last: set[int] = set()  # GT ids matched in the previous update
+        self.hyp_seen: set[int] = set()  # `hypHistory`
+        self.hyp_owner: dict[int, int] = {}  # `res_m`
+        self.obj_matched: set[int] = set()  # `last_match`
+        self.counts = dict.fromkeys(MOT_COUNTS, 0)
+        self.counts["sumD"] = 0.0
+        self.sum_d_events = 0.0  # distances of RAW/ASCEND/TRANSFER/MIGRATE rows (motp="all_events")
+        self.events: list[tuple] | None = [] if record else None
+        self.frame = 0
+
+    def dummy(self) -> None:
+        """poseval's `update([0], [0], [[nan]])` for an empty frame: one object, one miss, one FP."""
+        c = self.counts
+        c["num_objects"] += 1
+        c["num_misses"] += 1
+        c["num_false_positives"] += 1
+        self.matched_last = set()
+        if self.events is not None:
+            self.events += [(self.frame, "MISS", 0, None, np.nan), (self.frame, "FP", None, 0, np.nan)]
+        self.frame += 1
+
+    def update(self, oids: list[int], hids: list[int], pairs: list[tuple[int, int, float]],
+               finite_sum: float | None = None) -> None:
+        """One frame: oids (N,), hids (M,) unique ids; pairs: the (GT id, hyp id, distance) that may pair
+        (finite distance), any order. finite_sum: the sum of their distances, when known."""
+        n, m = len(oids), len(hids)
+        c = self.counts
+        c["num_objects"] += n
+        events = self.events
+        if n == 0 or m == 0 or not pairs:
+            c["num_misses"] += n
+            c["num_false_positives"] += m
+            self.matched_last = set()
+            if events is not None:
+                events += [(self.frame, "MISS", o, None, np.nan) for o in oids]
+                events += [(self.frame, "FP", None, h, np.nan) for h in hids]
+            self.frame += 1
+            return
+        self.sum_d_events += finite_sum if finite_sum is not None else sum(d for _, _, d in pairs)  # RAW
+        dist = {(o, h): d for o, h, d in pairs}
+        used_o: set[int] = set()
+        used_h: set[int] = set()
+        # 1. Carry earlier pairings forward.
+        pairing = self.pairing
+        if pairing:
+            for o in oids:
+                h = pairing.get(o)
+                if h is None or (not self.latest and o not in self.matched_last):
+                    continue
+                d = dist.get((o, h))
+                if d is None or h in used_h:
+                    continue
+                used_o.add(o)
+                used_h.add(h)
+                c["num_matches"] += 1
+                c["sumD"] += d
+                self.hyp_seen.add(h)
+                self.obj_matched.add(o)
+                if events is not None:
+                    events.append((self.frame, "MATCH", o, h, d))
+        # 2. Hungarian on the remaining pairs.
+        rest = [(o, h, d) for o, h, d in pairs if o not in used_o and h not in used_h] if used_o else pairs
+        if rest:
+            r_o = [o for o, _, _ in rest]
+            r_h = [h for _, h, _ in rest]
+            if len(set(r_o)) == len(r_o) and len(set(r_h)) == len(r_h):
+                # At most one pair per row and column: the maximum matching is unique and the solver
+                # returns it with rows ascending.
+                row = {o: i for i, o in enumerate(oids)}
+                chosen = sorted(rest, key=lambda t: row[t[0]])
+            else:
+                row = {o: i for i, o in enumerate(oids)}
+                col = {h: j for j, h in enumerate(hids)}
+                costs = np.full((n, m), np.nan)
+                for o, h, d in rest:
+                    costs[row[o], col[h]] = d
+                chosen = [(oids[i], hids[j], float(costs[i, j])) for i, j in motmetrics_assignment(costs)]
+            for o, h, d in chosen:
+                self._pair(o, h, d)
+                used_o.add(o)
+                used_h.add(h)
+        c["num_misses"] += n - len(used_o)
+        c["num_false_positives"] += m - len(used_h)
+        if events is not None:
+            events += [(self.frame, "MISS", o, None, np.nan) for o in oids if o not in used_o]
+            events += [(self.frame, "FP", None, h, np.nan) for h in hids if h not in used_h]
+        self.matched_last = used_o
+        self.frame += 1
+
+    def update_dense(self, oids: list[int], hids: list[int], dists: np.ndarray) -> None:
+        """`update` with motmetrics' own input: an (N, M) distance matrix, NaN = may not pair."""
+        dists = np.asarray(dists, dtype=np.float64).reshape(len(oids), len(hids))
+        rows, cols = np.nonzero(np.isfinite(dists))
+        self.update(list(oids), list(hids),
+                    [(oids[i], hids[j], float(dists[i, j])) for i, j in zip(rows.tolist(), cols.tolist())])
+
+    def _pair(self, o: int, h: int, d: float) -> None:
+        c = self.counts
+        switch = o in self.pairing and self.pairing[o] != h
+        if switch:
+            c["num_switches"] += 1
+            if h not in self.hyp_seen:
+                self.sum_d_events += d  # ASCEND
+        else:
+            c["num_matches"] += 1
+        if h in self.hyp_owner and self.hyp_owner[h] != o:
+            self.sum_d_events += d  # TRANSFER
+            if o not in self.obj_matched:
+                self.sum_d_events += d  # MIGRATE
+        c["sumD"] += d
+        self.hyp_seen.add(h)
+        self.obj_matched.add(o)
+        self.pairing[o] = h
+        self.hyp_owner[h] = o
+        if self.events is not None:
+            self.events.append((self.frame, "SWITCH" if switch else "MATCH", o, h, d))
+
+    def result(self, motp: str = "matched") -> dict[str, float]:
+        """The counts; motp="all_events" adds the RAW/ASCEND/TRANSFER/MIGRATE distances to sumD."""
+        out = dict(self.counts)
+        out["num_detections"] = out["num_matches"] + out["num_switches"]
+        if motp == "all_events":
+            out["sumD"] += self.sum_d_events
+        return out
+
+
+# --------------------------------------------------------------------------------------------------
+# One sequence: the id-independent preparation, then the accumulation for a set of track ids
+# --------------------------------------------------------------------------------------------------
+
+#: One joint of one MOT frame: GT rows and prediction rows that have the joint (in frame order), the
+#: (GT row, prediction row, distance) pairs within the threshold, and the sum of their distances.
+JointFrame = tuple[list[int], list[int], list[tuple[int, int, float]], float]
+
+
+@dataclass
+class MOTInputs:
+    """The id-independent part of one sequence's MOT accumulation: per MOT frame None (poseval's dummy
+    update for an empty GT or prediction side) or 15 `JointFrame`s. Rows index `GTFrames` / `PredictionFrames`."""
+
+    frames: list[list[JointFrame] | None]
+
+
+def mot_inputs(gt: GTFrames, pr: PredictionFrames, matches: FrameMatches, n_frames: int, empty_frame_rule: str
+               ) -> MOTInputs:
+    """The first `n_frames` evaluated frames prepared for `mot_counts` (§2.1-2.2)."""
+    keep = (matches.pair_frame < n_frames) & (matches.pair_dist <= DIST_THRESH)
+    key = matches.pair_frame[keep] * NUM_JOINTS + matches.pair_joint[keep]
+    order = np.argsort(key, kind="stable")
+    key = key[order].tolist()
+    pg = matches.pair_gt[keep][order].tolist()
+    pp = matches.pair_pr[keep][order].tolist()
+    pd = matches.pair_dist[keep][order].tolist()
+    by_key: dict[int, list[tuple[int, int, float]]] = {}
+    for k, a, b, d in zip(key, pg, pp, pd):
+        by_key.setdefault(k, []).append((a, b, d))
+    gs, ps = gt.start.tolist(), pr.start.tolist()
+    frames: list[list[JointFrame] | None] = []
+    for f in range(n_frames):
+        g0, g1, p0, p1 = gs[f], gs[f + 1], ps[f], ps[f + 1]
+        if (g0 == g1 or p0 == p1) and empty_frame_rule == "poseval":
+            frames.append(None)
+            continue
+        g_cols = gt.has[g0:g1].T.tolist()
+        p_cols = pr.has[p0:p1].T.tolist()
+        joints = []
+        for j in range(NUM_JOINTS):
+            o_rows = [g0 + i for i, v in enumerate(g_cols[j]) if v]
+            h_rows = [p0 + i for i, v in enumerate(p_cols[j]) if v]
+            pairs = by_key.get(f * NUM_JOINTS + j, [])
+            joints.append((o_rows, h_rows, pairs, sum(d for _, _, d in pairs)))
+        frames.append(joints)
+    return MOTInputs(frames)
+
+
+def mot_accumulators(inputs: MOTInputs, gt_ids: np.ndarray, pr_ids: np.ndarray, carry_over: str = "latest_match",
+                     record: bool = False) -> list[JointAccumulator]:
+    """The 15 per-joint accumulators of one sequence after every MOT frame, for these track ids (gt_ids
+    indexed by GT row, pr_ids by prediction row); `record` keeps their events."""
+    accs = [JointAccumulator(carry_over, record) for _ in range(NUM_JOINTS)]
+    gid, pid = gt_ids.tolist(), pr_ids.tolist()
+    for frame in inputs.frames:
+        if frame is None:
+            for acc in accs:
+                acc.dummy()
+            continue
+        for acc, (o_rows, h_rows, pairs, finite_sum) in zip(accs, frame):
+            acc.update([gid[r] for r in o_rows], [pid[r] for r in h_rows],
+                       [(gid[a], pid[b], d) for a, b, d in pairs], finite_sum)
+    return accs
+
+
+def mot_counts(inputs: MOTInputs, gt_ids: np.ndarray, pr_ids: np.ndarray, carry_over: str = "latest_match",
+               motp: str = "matched") -> list[dict[str, float]]:
+    """Per-joint motmetrics counts (15 dicts, `MOT_COUNTS`) of one sequence for these track ids."""
+    return [acc.result(motp) for acc in mot_accumulators(inputs, gt_ids, pr_ids, carry_over)]
+
+
+def mot_metrics(counts: dict[str, float]) -> dict[str, float]:
+    """MOTA, MOTP, Prec, Rec (in %) of one joint from pooled counts (evaluateTracking.py L152-177)."""
+    n_obj = counts["num_objects"] if counts["num_objects"] > 0 else np.nan
+    n_fp, n_det, s = counts["num_false_positives"], counts["num_detections"], counts["sumD"]
+    mota = 100 * (1.0 - (counts["num_misses"] + counts["num_switches"] + n_fp) / n_obj)
+    motp = 0.0 if (n_det == 0 or np.isnan(s)) else 100 * (1.0 - s / n_det)
+    total_det = n_fp + n_det if n_fp + n_det > 0 else np.nan
+    return {"MOTA": mota, "MOTP": motp, "Prec": 100 * n_det / total_det, "Rec": 100 * n_det / n_obj}
+
+
+def mot_rows(counts_by_seq: list[list[dict[str, float]]]) -> list[dict[str, float]]:
+    """Counts pooled over sequences per joint, then MOTA/MOTP/Prec/Rec per joint (§2.4)."""
+    rows = []
+    for j in range(NUM_JOINTS):
+        pooled = {k: sum(seq[j][k] for seq in counts_by_seq) for k in MOT_COUNTS}
+        rows.append({**mot_metrics(pooled), **pooled})
+    return rows
