@@ -120,6 +120,17 @@ class TrainConfig:
     # over `warmup_iterations`, then a cosine decay from `learning_rate` to 0 at `iterations`).
     lr_schedule: str = "constant"
     warmup_iterations: int = 0
+    # heatmap_init_scale: factor on the He standard deviation (§4: "initialized as described in [2]") of the
+    # kernels of the layers that generate heatmaps. Measured at the `cpu` size: with He init the summed skips
+    # of the U-Net give pre-tanh values of std 1.8, so 20-30 % of every heatmap starts saturated at ±1 against
+    # targets that are zero almost everywhere; the first updates then collapse the outputs (loss 14,000 -> 300
+    # in 50 iterations) and kill ReLUs on the way. 1.0 is the paper.
+    heatmap_init_scale: float = 1.0
+    # filtered_init: the value the filtered heatmaps start at (their bias is initialised to atanh of it; §4
+    # initialises biases with 0). With small heatmap kernels, 0 starts single = filtered × multi_person at
+    # the saddle where each factor's gradient is scaled by the other (≈ 0); a constant in (0, 1) passes the
+    # pose loss to the multi-person heatmaps from the first step. 0.0 is the paper.
+    filtered_init: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ Not in the paper (choices, each a config field or stated here):
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -74,16 +75,27 @@ class _Seeds:
 
 
 def _conv(
-    net: NetworkConfig, filters: int, name: str, seeds: _Seeds, kernel_size: int = 3, activation: str = "relu"
+    net: NetworkConfig, filters: int, name: str, seeds: _Seeds, kernel_size: int = 3, activation: str = "relu",
+    init_scale: float = 1.0, bias: float = 0.0,
 ) -> keras.layers.Conv2D:
-    """A padded convolution: He init, zero bias, L2 decay on the kernel (paper §2.1, §4)."""
+    """A padded convolution: He init, zero bias, L2 decay on the kernel (paper §2.1, §4).
+
+    Not in the paper (`TrainConfig.heatmap_init_scale`, `filtered_init`, used for the heatmap layers only):
+    `init_scale` multiplies the He standard deviation; `bias` is the bias's initial value.
+    """
+    if init_scale == 1.0:
+        kernel_init = keras.initializers.HeNormal(seed=seeds())
+    else:  # He is VarianceScaling(2, fan_in, truncated normal); a factor s on the std is 2·s² on the variance
+        kernel_init = keras.initializers.VarianceScaling(
+            scale=2.0 * init_scale**2, mode="fan_in", distribution="truncated_normal", seed=seeds()
+        )
     return keras.layers.Conv2D(
         filters,
         kernel_size,
         padding="same",
         activation=activation,
-        kernel_initializer=keras.initializers.HeNormal(seed=seeds()),
-        bias_initializer="zeros",
+        kernel_initializer=kernel_init,
+        bias_initializer=keras.initializers.Constant(bias) if bias else "zeros",
         kernel_regularizer=keras.regularizers.L2(net.l2_decay / 2.0),
         name=name,
     )
@@ -120,7 +132,7 @@ def _check_sizes(net: NetworkConfig) -> None:
         )
 
 
-def build_component1(net: NetworkConfig, seed: int = 0) -> keras.Model:
+def build_component1(net: NetworkConfig, seed: int = 0, heatmap_init_scale: float = 1.0) -> keras.Model:
     """Feature extraction + multi-person U-Net (paper §2.1, Fig. 1 first component).
 
     image (B, H, W, 3) -> {"features": (B, h, w, C), "multi_person_heatmaps": (B, h, w, 15),
@@ -137,13 +149,15 @@ def build_component1(net: NetworkConfig, seed: int = 0) -> keras.Model:
     features = x  # (B, h, w, C)
     x = _unet(features, net, "c1", seeds)
     k = net.heatmap_kernel_size
-    multi = _conv(net, net.num_joints, "multi_person_heatmaps", seeds, k, "tanh")(x)
-    head = _conv(net, 1, "head_heatmap", seeds, k, "tanh")(x)
+    multi = _conv(net, net.num_joints, "multi_person_heatmaps", seeds, k, "tanh", heatmap_init_scale)(x)
+    head = _conv(net, 1, "head_heatmap", seeds, k, "tanh", heatmap_init_scale)(x)
     outputs = {"features": features, "multi_person_heatmaps": multi, "head_heatmap": head}
     return keras.Model(image, outputs, name="component1")
 
 
-def build_component2(net: NetworkConfig, seed: int = 0) -> keras.Model:
+def build_component2(
+    net: NetworkConfig, seed: int = 0, heatmap_init_scale: float = 1.0, filtered_init: float = 0.0
+) -> keras.Model:
     """Single-person U-Net (paper §2.1, Fig. 1 second component), run once per person of interest.
 
     [features (B, h, w, C), multi_person_heatmaps (B, h, w, 15), masked_head_heatmap (B, h, w, 1)]
@@ -157,7 +171,10 @@ def build_component2(net: NetworkConfig, seed: int = 0) -> keras.Model:
     masked_head = keras.Input((h, w, 1), name="masked_head_heatmap")
     x = keras.layers.Concatenate(name="c2_input")([features, multi, masked_head])  # (B, h, w, C + 16)
     x = _unet(x, net, "c2", seeds)
-    filtered = _conv(net, net.num_joints, "filtered_heatmaps", seeds, net.heatmap_kernel_size, "tanh")(x)
+    filtered = _conv(
+        net, net.num_joints, "filtered_heatmaps", seeds, net.heatmap_kernel_size, "tanh",
+        heatmap_init_scale, float(math.atanh(filtered_init)),
+    )(x)
     return keras.Model([features, multi, masked_head], filtered, name="component2")
 
 
@@ -226,8 +243,9 @@ class PoseNet(keras.Model):
         elif isinstance(config, dict):
             config = from_dict(config)
         self.config = config
-        self.component1 = build_component1(config.network, config.train.seed)
-        self.component2 = build_component2(config.network, config.train.seed)
+        t = config.train
+        self.component1 = build_component1(config.network, t.seed, t.heatmap_init_scale)
+        self.component2 = build_component2(config.network, t.seed, t.heatmap_init_scale, t.filtered_init)
         self.built = True  # both components are functional models, built with all their weights
 
     def call(self, inputs: dict[str, Any], training: bool = False) -> dict[str, Any]:

@@ -296,6 +296,11 @@ def check_recipe(t: TrainConfig) -> None:
         raise ConfigError(f"train.multi_person_loss_weight must be a finite number >= 0, got {t.multi_person_loss_weight}")
     if t.lr_schedule not in ("constant", "cosine"):
         raise ConfigError(f"unknown train.lr_schedule {t.lr_schedule!r}; choose constant or cosine")
+    if not 0 < t.heatmap_init_scale <= 1 or not 0 <= t.filtered_init < 1:
+        raise ConfigError(
+            f"train.heatmap_init_scale must be in (0, 1] and train.filtered_init in [0, 1), got "
+            f"{t.heatmap_init_scale} and {t.filtered_init}"
+        )
     if t.warmup_iterations < 0:
         raise ConfigError(f"train.warmup_iterations must be >= 0, got {t.warmup_iterations}")
 
