@@ -2,7 +2,7 @@
 
 Each subcommand lives in `posekit/commands/<name>.py` with `register(subparsers)` and a `run(args)`
 that returns the exit status. Heavy imports (TensorFlow, papermill) happen inside `run`, so
-`posekit --help` is instant. Errors from `posekit.errors` print as one line, without a traceback,
+`posekit --help` is instant; TensorFlow's start-up log lines are filtered (`posekit.quiet`). Errors from `posekit.errors` print as one line, without a traceback,
 and exit with status 2.
 """
 
@@ -13,27 +13,14 @@ import importlib
 import sys
 
 from posekit.errors import PosekitError
+from posekit.quiet import import_tensorflow, quiet_environment
 
-#: Subcommands in pipeline order, with a one-line summary used when a module is not built yet.
-SUBCOMMANDS: dict[str, str] = {
-    "info": "summarise a PoseTrack folder (sequences, frames, persons, tracks, joints)",
-    "synth": "generate the embedded synthetic multi-person video dataset (PoseTrack 2018 layout)",
-    "model": "print the network's layer table, parameter count and GFLOPs per component",
-    "train": "train the two-component network (resumable)",
-    "predict": "predict tracked poses for a dataset split, a video or a folder of images",
-    "evaluate": "score predictions with the PoseTrack evaluation (Table 1 AP, Table 2 MOTA/MOTP)",
-    "gridsearch": "search the thresholds of §2/§3 on the validation split from cached network outputs",
-    "reproduce": "run the paper pipeline end to end through the notebooks into results/<run>/",
-    "compare": "compare result tables of runs with each other and with the paper",
-}
-
-
-def _not_built(name: str):
-    def run(args: argparse.Namespace) -> int:
-        print(f"posekit {name}: not built yet in this version of posekit", file=sys.stderr)
-        return 2
-
-    return run
+#: Subcommands in pipeline order.
+SUBCOMMANDS: tuple[str, ...] = ("info", "synth", "model", "train", "predict", "evaluate", "gridsearch", "reproduce",
+                                "compare")
+#: The subcommands that run TensorFlow: it is imported for them through `posekit.quiet` (without its
+#: start-up log lines) before the command runs. `reproduce`'s notebook kernels inherit the environment.
+TENSORFLOW_COMMANDS = ("model", "train", "predict", "gridsearch")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,16 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser.add_argument("--version", action="version", version=f"posekit {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name, summary in SUBCOMMANDS.items():
-        try:
-            module = importlib.import_module(f"posekit.commands.{name}")
-        except ModuleNotFoundError as err:
-            if err.name != f"posekit.commands.{name}":
-                raise
-            p = sub.add_parser(name, help=f"{summary} [not built yet]", description=summary)
-            p.set_defaults(func=_not_built(name))
-            continue
-        module.register(sub)
+    for name in SUBCOMMANDS:
+        importlib.import_module(f"posekit.commands.{name}").register(sub)
     return parser
 
 
@@ -68,7 +47,10 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
+    quiet_environment()
     try:
+        if args.command in TENSORFLOW_COMMANDS:
+            import_tensorflow()
         return int(args.func(args) or 0)
     except PosekitError as err:
         print(f"posekit {args.command}: error: {err}", file=sys.stderr)
