@@ -36,3 +36,27 @@ def test_posekit_error_is_one_line_and_exit_2(capsys, monkeypatch):
     err = capsys.readouterr().err
     assert code == 2
     assert err.strip() == "posekit demo: error: some/file.json (frame 3): missing key 'annolist'"
+
+
+def test_startup_noise_is_dropped_and_real_lines_kept(capfd):
+    import os
+
+    from posekit.quiet import filtered_stderr
+
+    with filtered_stderr():
+        os.write(2, b"WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
+                    b"I0000 00:00:1.0  1 cudart_stub.cc:31] Could not find cuda drivers on your machine.\n"
+                    b"E0000 00:00:1.0  1 cuda_platform.cc:52] failed call to cuInit: INTERNAL: CUDA error\n"
+                    b"W0000 00:00:1.0  1 some_op.cc:7] a real warning\n")
+    err = capfd.readouterr().err
+    assert err == "W0000 00:00:1.0  1 some_op.cc:7] a real warning\n"
+
+
+def test_a_tensorflow_command_prints_no_startup_noise():
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "posekit", "model", "--profile", "tiny"], capture_output=True,
+                         text=True, timeout=300)
+    assert out.returncode == 0 and "component1" in out.stdout
+    assert out.stderr == "", out.stderr
