@@ -1,4 +1,4 @@
-"""Result tables as data: load a run's Table 1 / Table 2, render Markdown and LaTeX, compare runs.
+"""Result tables as data: load a run's Table 1 / Table 2 / Table 2b, render Markdown and LaTeX, compare runs.
 
 Every table is a CSV first (STYLE.md); Markdown and LaTeX are rendered from it here, so the README,
 the notebooks and `posekit compare` print the same numbers.
@@ -17,6 +17,8 @@ from posekit.paper_results import TABLE1, TABLE2
 
 TABLE1_COLUMNS = ("Head", "Sho", "Elb", "Wri", "Hip", "Knee", "Ank", "Total")
 TABLE2_COLUMNS = ("MOTA", "MOTP", "Prec", "Rec")
+#: The Totals of Table 2b that `posekit compare` shows (IDF1 and keypoint HOTA; not in the paper).
+TABLE2B_TOTALS = ("IDF1", "IDP", "IDR", "HOTA", "DetA", "AssA", "LocA")
 
 
 def tables_dir(run_dir: str | Path) -> Path:
@@ -61,6 +63,37 @@ def table2_totals(row: pd.Series, path: Path | str = "table2") -> pd.Series:
         else:
             raise DataError(path, f"no {metric} Total column (have {list(row.index)})")
     return pd.Series(values)
+
+
+def load_run_table2b(run_dir: str | Path) -> pd.Series | None:
+    """The Table 2b Totals (`TABLE2B_TOTALS`) of a finished run from `RUN/tables/table2b.csv` (rows IDF1,
+    ..., columns the joint groups and Total), or None for a run written before Table 2b existed."""
+    path = tables_dir(run_dir) / "table2b.csv"
+    if not path.exists():
+        return None
+    try:
+        df = pd.read_csv(path, index_col=0)
+    except Exception as err:  # noqa: BLE001
+        raise DataError(path, f"not a readable CSV table ({err})") from None
+    missing = [m for m in TABLE2B_TOTALS if m not in df.index]
+    if missing or "Total" not in df.columns:
+        raise DataError(path, f"expected rows {list(TABLE2B_TOTALS)} and a Total column")
+    return df.loc[list(TABLE2B_TOTALS), "Total"].astype(float)
+
+
+def compare_table2b(run_a: str | Path, run_b: str | Path | None = None) -> pd.DataFrame | None:
+    """Table 2b Totals of one or two runs (a difference row for two), or None when neither has one; a run
+    without table2b.csv gets a NaN row. The paper reports no such numbers."""
+    runs = [Path(run_a)] + ([Path(run_b)] if run_b is not None else [])
+    names = [r.name for r in runs]
+    if len(names) == 2 and names[0] == names[1]:
+        names = [str(r) for r in runs]
+    loaded = [load_run_table2b(r) for r in runs]
+    if all(t is None for t in loaded):
+        return None
+    rows = {n: (t if t is not None else pd.Series(float("nan"), index=list(TABLE2B_TOTALS)))
+            for n, t in zip(names, loaded)}
+    return side_by_side(rows, (names[0], names[1]) if len(names) == 2 else None)
 
 
 def paper_rows(split: str = "val") -> tuple[pd.Series, pd.Series]:

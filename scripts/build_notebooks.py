@@ -13,12 +13,15 @@ import nbformat
 OUT = Path(__file__).resolve().parents[1] / "notebooks"
 
 PARAMETERS = '''\
-profile: str = "cpu"  # network/training profile: paper | cpu | tiny (posekit.config)
+config_path: str = "../results/cpu-synthetic/config.json"  # the run's resolved config (posekit reproduce writes it)
 data_dir: str = "../data/synthetic-default"  # PoseTrack folder: annotations/<split>/*.json + images/
 run_dir: str = "../results/cpu-synthetic"  # this run's folder: model/, tables/, figures/, thresholds.json
-seed: int = 0  # seed of the synthetic data, the initialisation and the sampling
-overrides: str = ""  # config overrides (section.field:value pairs as in posekit train --set), separated by semicolons
 synthetic_preset: str = "default"  # generate the embedded dataset into data_dir if missing (empty: real data)
+'''
+
+#: Notebooks 03–05 use a trained model; a student can point them at any model folder (e.g. a committed one).
+MODEL_PARAMETER = '''\
+model_dir: str = ""  # a trained model folder (model.keras + config.json); empty: the run's own, run_dir/model
 '''
 
 DERIVED = '''\
@@ -29,19 +32,24 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from posekit.config import apply_overrides, get_profile
+from posekit.config import load_config
+from posekit.quiet import import_tensorflow
 
-config = apply_overrides(get_profile(profile), [o.strip() for o in overrides.split(";") if o.strip()])
+import_tensorflow()  # TensorFlow without its start-up log lines (posekit.quiet)
+config = load_config(config_path)  # the profile, the overrides and the seed (train.seed), resolved once
+seed = config.train.seed  # seeds the synthetic data, the weight initialisation, the augmentation, the sampling
 run = Path(run_dir)
-model_dir = run / "model"  # model.keras, config.json, losses.csv, checkpoint (posekit train)
+{model_dir}
 tables_dir = run / "tables"
 figures_dir = run / "figures"
 for d in (run, tables_dir, figures_dir):
     d.mkdir(parents=True, exist_ok=True)
-print(f"profile {config.profile}: input {config.network.input_width}×{config.network.input_height}, "
-      f"{config.network.num_filters} channels, {config.network.num_levels} levels, "
-      f"{config.train.iterations} iterations; data {data_dir}; run {run}")
+print(f"profile {{config.profile}}: input {{config.network.input_width}}×{{config.network.input_height}}, "
+      f"{{config.network.num_filters}} channels, {{config.network.num_levels}} levels, "
+      f"{{config.train.iterations}} iterations, seed {{seed}}; data {{Path(data_dir).name}}; run {{run.name}}")
 '''
+RUN_MODEL = "model_dir = run / \"model\"  # model.keras, config.json, losses.csv, checkpoint (posekit train)"
+ANY_MODEL = "model_dir = Path(model_dir) if model_dir else run / \"model\"  # model.keras + config.json"
 
 
 def md(text: str) -> nbformat.NotebookNode:
@@ -55,15 +63,19 @@ def code(text: str, tags: list[str] | None = None) -> nbformat.NotebookNode:
     return cell
 
 
-def header(title: str, intro: str) -> list[nbformat.NotebookNode]:
+def header(title: str, intro: str, model_parameter: bool = False) -> list[nbformat.NotebookNode]:
+    """Title, the one `parameters` cell (with `model_dir` for the notebooks that load a trained model) and
+    the derived values."""
+    parameters = PARAMETERS + (MODEL_PARAMETER if model_parameter else "")
+    derived = DERIVED.format(model_dir=ANY_MODEL if model_parameter else RUN_MODEL)
     return [
         md(f"# {title}\n\n{intro}\n\n*Payer, Neff, Bischof, Urschler, Štern: Simultaneous Multi-Person Detection and "
            "Single-Person Pose Estimation With a Single Heatmap Regression Network (PoseTrack 2017).* "
            "`posekit reproduce` runs this notebook with papermill; in JupyterLab it runs top to bottom with the "
            "defaults below."),
         md("## Parameters\nOne flat cell, tagged `parameters`, that papermill overrides."),
-        code(PARAMETERS, tags=["parameters"]),
-        code(DERIVED),
+        code(parameters, tags=["parameters"]),
+        code(derived),
     ]
 
 
@@ -199,6 +211,21 @@ print(table)
 print(f"parameters {params:,}; component 1 {gflops_1:.2f} GFLOP per frame; component 2 {gflops_2:.2f} GFLOP per head")
 """),
     md("""
+### Fig. 1, drawn from the model
+The drawing below is read from the layers of the network this profile builds (`posekit.plots.network_layout`), so it
+shows the sizes of this run: the feature blocks (brown), both U-Nets with their levels, sizes and convolutions, the
+additive skips (⊕), the two heatmap heads of component 1 (red: 15 joints, orange: head centres), where the head mask
+enters (σ = 4 px, §4) and the product of the filtered heatmaps (blue) with the multi-person heatmaps (green: final).
+"""),
+    code("""
+from posekit.model import build_model
+from posekit.plots import network_diagram, save_figure
+
+fig = network_diagram(build_model(config))
+save_figure(fig, figures_dir / "02_network.png")
+plt.show()
+"""),
+    md("""
 ## Training (§4)
 > "We optimized the networks using Adam and its proposed default parameters with a learning rate of 0.00005. We use a
 > mini-batch size of 4 [...]. The network loss is the sum of two L2 losses, i.e., (1) the multi-person heatmap of the
@@ -265,6 +292,7 @@ NB03 = header(
     "The paper gives neither its grid nor its objective. posekit runs the network once over the validation frames, caches "
     "component 2 for every head candidate, and scores every combination from the cache with the PoseTrack evaluation; "
     "the default objective is mAP + MOTA (`posekit.gridsearch`).",
+    model_parameter=True,
 ) + [
     code("""
 objective: str = "sum"  # rank by mAP + MOTA ("sum"), by mAP ("map") or by MOTA ("mota")
@@ -339,6 +367,7 @@ NB04 = header(
     "§3, scored by posekit's reimplementation of the official PoseTrack evaluation — then shown beside the paper's "
     "numbers. The paper's tables are on real PoseTrack data; on the embedded synthetic data the comparison shows that the "
     "pipeline works, not that the numbers should match.",
+    model_parameter=True,
 ) + [
     md("""
 ## Predict and track (§2, §3)
@@ -365,8 +394,9 @@ t0 = time.perf_counter()
 predictions = [predictor.predict_sequence(seq) for seq in val_sequences]
 seconds = time.perf_counter() - t0
 frames = sum(len(s.frames) for s in val_sequences)
-print(f"{frames} frames in {seconds:.1f} s ({frames / seconds:.1f} frames/s)")
-write_folder(predictions, run / "predictions", format=val_sequences[0].format)
+written = write_folder(predictions, run / "predictions", format=val_sequences[0].format)
+print(f"{frames} frames in {seconds:.1f} s ({frames / seconds:.1f} frames/s); {len(written)} prediction files in "
+      f"predictions/")
 """),
     md("""
 ## Evaluate (§5)
@@ -378,8 +408,9 @@ left out of the tracking metrics, and MOTP over matched pairs.
 from posekit.evaluation import evaluate
 
 result = evaluate(val_sequences, predictions)
+saved = result.save(tables_dir / "evaluation")
 print(result.format_tables())
-result.save(tables_dir / "evaluation")
+print(f"written: {', '.join(str(Path(p).relative_to(run)) for p in saved)}")
 """),
     md("""
 ## Beside the paper
@@ -404,6 +435,15 @@ display(t1.round(1))
 display(t2.round(1))
 """),
     md("""
+## Table 2b: identity and keypoint HOTA (not in the paper)
+IDF1 / IDP / IDR (motmetrics' definitions) and keypoint HOTA / DetA / AssA / LocA (as the PoseTrack21 evaluation
+defines them), per joint group, on the same frames as Tables 1 and 2. The paper reports neither.
+"""),
+    code("""
+write_table(result.table2b, tables_dir, "table2b", "Table 2b: IDF1 (motmetrics) and keypoint HOTA (PoseTrack21)")
+result.table2b.round(1)
+"""),
+    md("""
 ## Per sequence
 Each metric computed on one sequence alone (the pooled tables above are not the mean of these rows).
 """),
@@ -415,14 +455,16 @@ result.per_sequence.round(1)
 NB05 = header(
     "05 · Visual diagnostics",
     "What the network computes, laid out like the paper's Fig. 1; predicted against target heatmaps; predictions over the "
-    "frames; a track timeline with ID switches; an annotated video; and the worst frames.",
+    "frames; the tracker of §3 on a pair of frames; a track timeline with ID switches; an annotated video; and the worst "
+    "frames.",
+    model_parameter=True,
 ) + [
     code("""
 from posekit.data.posetrack import read_folder, read_split
 from posekit.dataset import make_sample
-from posekit.imageio import read_image
-from posekit.decoding import find_head_peaks, head_masks
 from posekit.config import load_thresholds
+from posekit.decoding import find_head_peaks
+from posekit.imageio import read_image
 from posekit.inference import Predictor
 from posekit.model import load_model
 from posekit.plots import save_figure
@@ -447,21 +489,17 @@ component 2, whose filtered heatmaps (blue) times the multi-person heatmaps are 
 from posekit.geometry import letterbox
 from posekit.plots import fig1_panels
 
-net = predictor.run_network([image])
-head = net["head_heatmap"][0]
-peaks, values = find_head_peaks(head[..., 0], thresholds.t_head, thresholds.t_head_dist)
-print(f"{len(peaks)} heads found (t_head={thresholds.t_head}, t_head_dist={thresholds.t_head_dist})")
-h, w = head.shape[:2]
-k = 0 if len(peaks) else None
-if k is None:  # no head above t_head: show the strongest local maximum instead
-    peaks, values = find_head_peaks(head[..., 0], -1.0, thresholds.t_head_dist, 1)
-    k = 0
-masked = head_masks(peaks[k:k + 1], h, w, config.targets.head_mask_sigma) * head[None]
-filtered = predictor.run_component2(net["features"], net["multi_person_heatmaps"], masked, np.zeros(1, np.int32))
-final = predictor.run_component2(net["features"], net["multi_person_heatmaps"], masked, np.zeros(1, np.int32),
-                                 final=True)  # filtered × multi-person (posekit.model.single_person_heatmaps)
+net = predictor.run_network([image])  # component 1
+size = [(image.shape[1], image.shape[0])]
+decoded = predictor.decode(net, size, intermediates=True)  # the one decode path of inference and the grid search
+print(f"{len(decoded.peaks)} heads found (t_head={thresholds.t_head}, t_head_dist={thresholds.t_head_dist}); "
+      f"{len(decoded.persons[0])} persons kept (t_joint={thresholds.t_joint}, t_person={thresholds.t_person})")
+if not len(decoded.peaks):  # no head above t_head: show the strongest local maximum instead
+    strongest = find_head_peaks(net["head_heatmap"][0], -1.0, thresholds.t_head_dist, 1)[0]
+    decoded = predictor.decode(net, size, peaks=[strongest], intermediates=True)
 boxed, _ = letterbox(image, config.network.input_width, config.network.input_height)
-fig = fig1_panels(boxed, net["features"][0], net["multi_person_heatmaps"][0], head, masked[0], filtered[0], final[0])
+fig = fig1_panels(boxed, net["features"][0], net["multi_person_heatmaps"][0], net["head_heatmap"][0],
+                  decoded.masked_head[0], decoded.filtered[0], decoded.final[0])  # the first head
 save_figure(fig, figures_dir / "05_fig1_intermediates.png")
 plt.show()
 """),
@@ -501,6 +539,47 @@ save_figure(plt.gcf(), figures_dir / "05_overlays.png")
 plt.show()
 """),
     md("""
+## The tracker (§3), step by step
+> "tuples of all persons detected in the previous frames and in the current frame are created. For each tuple, the
+> median distance of all body joints is calculated. Starting from the minimum median distance of all tuples, if this
+> distance is under a certain threshold t_pose_dist, a match [...] is found. [...] IDs are only kept for a limited
+> amount of frames t_max_age, afterwards they are discarded."
+
+The tracker re-run on the predictions of one validation sequence (`posekit.tracking.track_steps`): for a frame with
+several matches, the median joint distance between every current person and every live ID (its last pose), the greedy
+matches under `t_pose_dist` in the order they are taken, the IDs that result, and an ID expiring after `t_max_age`.
+"""),
+    code("""
+from posekit.plots import tracker_figure
+from posekit.tracking import track_steps
+from posekit.viz import draw_frame
+
+steps_by_name = {s.name: track_steps([[p.joints for p in f.persons] for f in predictions[s.name].frames],
+                                     thresholds.t_pose_dist, thresholds.t_max_age) for s in val_sequences}
+# The frame to show: in a sequence where an ID expires if there is one, the frame with the most matches, then people.
+name, t = max(((n, st.frame) for n, steps in steps_by_name.items() for st in steps[1:]),
+              key=lambda nt: (any(st.expired for st in steps_by_name[nt[0]]), len(steps_by_name[nt[0]][nt[1]].matches),
+                              len(steps_by_name[nt[0]][nt[1]].ids)))
+steps, pred_seq = steps_by_name[name], predictions[name]
+same = all(st.ids == [p.track_id for p in f.persons] for st, f in zip(steps, pred_seq.frames))
+print(f"{name}, frames {t - 1} → {t}; the re-run gives the IDs of the prediction files: {same}")
+id_frames = {}
+for st in steps:
+    for i in st.ids:
+        id_frames.setdefault(i, []).append(st.frame)
+expiry = next(((i, last, st.frame) for st in steps for i, last in zip(st.expired, st.expired_last_seen)), None)
+src = next(s for s in val_sequences if s.name == name)
+previous, current = (draw_frame(read_image(src.image_path(f)), pred_seq.frames[f], head_boxes=False,
+                                ignore_regions=False) for f in (t - 1, t))
+fig = tracker_figure(previous, current, steps[t], thresholds.t_pose_dist, thresholds.t_max_age, id_frames, expiry,
+                     title=f"{name}: the geometric tracker of §3 (t_pose_dist = {thresholds.t_pose_dist:g} px, "
+                           f"t_max_age = {thresholds.t_max_age})")
+save_figure(fig, figures_dir / "05_tracker.png")
+plt.show()
+print("matches in the order taken: " + ", ".join(
+    f"#{i} → ID {steps[t].candidate_ids[j]} ({steps[t].distances[i, j]:.0f} px)" for i, j in steps[t].matches))
+"""),
+    md("""
 ## Track timeline (§3)
 For each ground-truth track, the predicted ID matched to it in every labelled frame (grey: missed). A red cross marks an
 ID switch — the event MOTA counts.
@@ -526,8 +605,8 @@ print(f"ID switches over the validation split: {all_switches}")
 from posekit.video import predict_video
 
 frames_dir = Path(timeline_seq.image_path(0)).parent
-n, seconds, video = predict_video(predictor, str(frames_dir), figures_dir / "05_video", quiet=True)
-print(f"{n} frames in {seconds:.1f} s → {video}")
+n, seconds, video = predict_video(predictor, frames_dir, figures_dir / "05_video", quiet=True)
+print(f"{n} frames in {seconds:.1f} s → {video.relative_to(run)}")
 """),
     md("""
 ## The worst frames

@@ -429,6 +429,55 @@ def _regions_2018(image: dict, where: _Where) -> list[np.ndarray]:
     return regions
 
 
+_NUMBER_TYPES = (int, float)
+
+
+def _fast_keypoints_2018(kps: list, raw_scores: list, kp_map: list[int], joints: np.ndarray, scores: np.ndarray
+                         ) -> bool:
+    """`_checked_keypoints_2018` for the common case of plain finite JSON numbers (the reader's hot loop,
+    one numpy call per person). Returns False, having written nothing, when any value needs the checked
+    path (which then names the bad value)."""
+    nan = math.nan
+    rows = [(nan, nan, nan)] * NUM_JOINTS
+    row_scores = [nan] * NUM_JOINTS
+    isfinite = math.isfinite
+    for k, joint in enumerate(kp_map):
+        x, y, v = kps[3 * k], kps[3 * k + 1], kps[3 * k + 2]
+        if type(x) not in _NUMBER_TYPES or type(y) not in _NUMBER_TYPES or type(v) not in _NUMBER_TYPES:
+            return False
+        if not (isfinite(x) and isfinite(y) and isfinite(v)):
+            return False
+        if raw_scores:
+            sc = raw_scores[k]
+            if type(sc) not in _NUMBER_TYPES or not isfinite(sc):
+                return False
+        if (x == 0 and y == 0 and v == 0) or joint < 0:
+            continue  # absent (official converter), or an ear
+        rows[joint] = (x, y, 1.0 if v > 0 else 0.0)
+        if raw_scores:
+            row_scores[joint] = sc
+    joints[:] = rows
+    if raw_scores:
+        scores[:] = row_scores
+    return True
+
+
+def _checked_keypoints_2018(kps: list, raw_scores: list, kp_map: list[int], joints: np.ndarray, scores: np.ndarray,
+                            where: _Where) -> None:
+    """Fill `joints` / `scores` from a 2018 annotation's keypoints, checking every value."""
+    n = len(kp_map)
+    for k, joint in enumerate(kp_map):
+        what = POSETRACK18_KEYPOINTS[k] if n == len(POSETRACK18_KEYPOINTS) else JOINT_NAMES[joint]
+        x, y, v = (
+            where.number(kps[3 * k + c], f"keypoint {k} ({what}) {axis}") for c, axis in enumerate("xyv")
+        )
+        if (x == 0 and y == 0 and v == 0) or joint < 0:
+            continue  # absent (official converter), or an ear
+        joints[joint] = (x, y, float(v > 0))
+        if raw_scores:
+            scores[joint] = where.number(raw_scores[k], f"scores[{k}]")
+
+
 def _person_2018(ann: Any, kp_map: list[int], where: _Where) -> Person:
     if not isinstance(ann, dict):
         where.fail(f"must be a JSON object, got {type(ann).__name__}")
@@ -440,16 +489,8 @@ def _person_2018(ann: Any, kp_map: list[int], where: _Where) -> Person:
     if raw_scores and len(raw_scores) != n:
         where.fail(f"'scores' has {len(raw_scores)} values, expected {n}")
     joints, scores = empty_joints(), np.full(NUM_JOINTS, np.nan)
-    for k, joint in enumerate(kp_map):
-        what = POSETRACK18_KEYPOINTS[k] if n == len(POSETRACK18_KEYPOINTS) else JOINT_NAMES[joint]
-        x, y, v = (
-            where.number(kps[3 * k + c], f"keypoint {k} ({what}) {axis}") for c, axis in enumerate("xyv")
-        )
-        if (x == 0 and y == 0 and v == 0) or joint < 0:
-            continue  # absent (official converter), or an ear
-        joints[joint] = (x, y, float(v > 0))
-        if raw_scores:
-            scores[joint] = where.number(raw_scores[k], f"scores[{k}]")
+    if not _fast_keypoints_2018(kps, raw_scores, kp_map, joints, scores):
+        _checked_keypoints_2018(kps, raw_scores, kp_map, joints, scores, where)
     head_box = None
     if "bbox_head" in ann:
         box = where.as_list(ann["bbox_head"], "'bbox_head'")
