@@ -383,14 +383,23 @@ def make_optimizer(train: TrainConfig) -> keras.optimizers.Optimizer:
     )
 
 
-def training_flops(config: Config) -> float:
+def training_flops(config: Config, c1_gflop: float | None = None, c2_gflop: float | None = None) -> float:
     """Training compute of `config` in FLOP, counted analytically (not measured): per iteration, component 1
     for `batch_size` images and component 2 for `batch_size · persons_per_image` persons of interest,
     forward + backward ≈ 3 × forward (the usual 1 + 2 count), times `iterations`. Layer FLOPs as in
-    `model_summary` (2 × multiply-accumulates of the convolutions)."""
-    _, _, c1, c2 = model_summary(config)
+    `model_summary` (2 × multiply-accumulates of the convolutions); pass them when already computed."""
+    if c1_gflop is None or c2_gflop is None:
+        _, _, c1_gflop, c2_gflop = model_summary(config)
     t = config.train
-    return 3.0 * (t.batch_size * c1 + t.batch_size * t.persons_per_image * c2) * 1e9 * t.iterations
+    return 3.0 * (t.batch_size * c1_gflop + t.batch_size * t.persons_per_image * c2_gflop) * 1e9 * t.iterations
+
+
+def training_compute_line(config: Config, c1_gflop: float | None = None, c2_gflop: float | None = None) -> str:
+    """`training compute: N TFLOP` with how it is counted (the last line of `posekit model`)."""
+    t = config.train
+    tflop = training_flops(config, c1_gflop, c2_gflop) / 1e12
+    return (f"training compute: {tflop:,.1f} TFLOP ({t.iterations:,} iterations × 3 × ({t.batch_size} images × "
+            f"component 1 + {t.batch_size * t.persons_per_image} persons × component 2))")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -15,7 +15,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Print every layer of component 1 (feature extraction + multi-person U-Net) and component 2 "
             "(single-person U-Net) with its output shape, parameters and GFLOP (2 × multiply-accumulates), "
-            "then the totals. Component 1 runs once per frame, component 2 once per detected head."
+            "then the totals. Component 1 runs once per frame, component 2 once per detected head. The last "
+            "line is the training compute of the profile's recipe (forward + backward ≈ 3 × forward, per "
+            "iteration batch_size images and batch_size × persons_per_image persons, times iterations)."
         ),
     )
     add_config_arguments(p, "paper", "network profile (default: paper, the paper's sizes)", "network.num_filters=64")
@@ -23,10 +25,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from posekit.model import model_summary
+    from posekit.model import model_summary, training_compute_line
 
     config = config_from_args(args)
-    table, _, _, _ = model_summary(config)  # sizes that do not fit the U-Net raise ConfigError
+    table, _, c1, c2 = model_summary(config)  # sizes that do not fit the U-Net raise ConfigError
     print(f"profile {config.profile}: input {config.network.input_width}×{config.network.input_height}")
     print(table)
+    print(training_compute_line(config, c1, c2))
     return 0
