@@ -1,16 +1,30 @@
-"""Speed of `posekit.evaluation.evaluate` (issue #5 goal: well under 1 s per sequence on 2 cores).
+"""Speed of `posekit evaluate` on a full split, against reading the files (issue 13 goals).
 
-A synthetic val split is generated in code: 50 sequences x 30 labelled frames x 6 walking people, with
-noisy predictions (pixel noise, dropped joints, a spurious person now and then, occasional identity
-changes). It prints the total time, the time per sequence, and the per-frame cost at 2, 10 and 50 people.
+A split the size of the synthetic dataset's (70 sequences: 60 x 24 + 10 x 30 frames = 1,740 labelled
+frames, 3 walking people per frame, ~5,200 GT persons) is generated in code with noisy tracked predictions
+(pixel noise, dropped joints, spurious persons, identity changes) and written as PoseTrack 2018 files.
 
-Usage: python -m benchmarks.bench_evaluation   or   python benchmarks/bench_evaluation.py
+Figures (each the best of `repeats` runs, measured in this one run):
+- `posekit evaluate` on the files, start-up included (a fresh `python -m posekit evaluate` process) ÷ the
+  seconds to parse the same JSON files with `json.load` (goal <= 2: evaluating costs no more than reading);
+- with `--poseval DIR` (a checkout of the official code, github.com/leonid-pishchulin/poseval, and a Python
+  that can run it given by `--poseval-python`): the official evaluation on the same files ÷ `posekit
+  evaluate` (goal >= 20);
+- `evaluate` per frame at 2, 10 and 50 people (in memory, from the schema).
+
+Usage: python -m benchmarks.bench_evaluation [--poseval DIR --poseval-python PYTHON]
 `run()` returns the figures ({name, value, unit, reference, ratio, goal}) for the benchmark suite.
 """
 
 from __future__ import annotations
 
+import argparse
+import glob
+import json
+import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a script: make the repository importable
@@ -22,6 +36,8 @@ from benchmarks.timing import best_of
 from posekit.data.schema import Frame, Person, Sequence
 from posekit.evaluation import evaluate
 from posekit.joints import NUM_JOINTS
+
+ROOT = Path(__file__).resolve().parents[1]
 
 #: Joint offsets (dx, dy) from the head-top position of a standing person, PoseTrack 2017 joint order.
 _OFFSETS = np.array(
@@ -47,10 +63,12 @@ _OFFSETS = np.array(
 
 
 def synthetic_split(
-    n_sequences: int = 50, n_frames: int = 30, n_people: int = 6, seed: int = 0
+    n_sequences: int = 50, n_frames: int | list[int] = 30, n_people: int = 6, seed: int = 0
 ) -> tuple[list[Sequence], list[Sequence]]:
-    """GT and noisy predictions: people walking on a 1920x1080 frame, predictions with track ids."""
+    """GT and noisy predictions: people walking on a 1920x1080 frame, predictions with track ids.
+    n_frames: frames per sequence, or one count per sequence."""
     rng = np.random.default_rng(seed)
+    frames_per = [n_frames] * n_sequences if isinstance(n_frames, int) else list(n_frames)
     gts, preds = [], []
     for s in range(n_sequences):
         start = rng.uniform([50, 50], [1800, 800], size=(n_people, 2))
@@ -58,8 +76,9 @@ def synthetic_split(
         scale = rng.uniform(0.7, 1.3, size=n_people)
         next_id = 100
         pred_ids = list(range(n_people))
+        seq_name = f"{s:06d}_mpii_test"
         gt_frames, pred_frames = [], []
-        for f in range(n_frames):
+        for f in range(frames_per[s]):
             gt_persons, pred_persons = [], []
             for k in range(n_people):
                 origin = start[k] + velocity[k] * f
@@ -81,53 +100,91 @@ def synthetic_split(
                 joints = np.ones((NUM_JOINTS, 3))
                 joints[:, :2] = origin + _OFFSETS
                 pred_persons.append(Person(joints=joints, track_id=900 + f, scores=rng.uniform(0, 0.5, 15)))
-            name = f"{s:06d}_mpii_test/{f:06d}.jpg"
+            name = f"images/val/{seq_name}/{f:06d}.jpg"
             gt_frames.append(Frame(image=name, persons=gt_persons))
             pred_frames.append(Frame(image=name, persons=pred_persons))
-        seq_name = f"{s:06d}_mpii_test"
         gts.append(Sequence(seq_name, gt_frames))
         preds.append(Sequence(seq_name, pred_frames))
     return gts, preds
 
 
+def full_split() -> tuple[list[Sequence], list[Sequence]]:
+    """The issue's "full split" size: 70 sequences (60 x 24 + 10 x 30 frames), 3 people per frame."""
+    return synthetic_split(n_sequences=70, n_frames=[24] * 60 + [30] * 10, n_people=3, seed=13)
 
-def run(repeats: int = 3) -> list[dict]:
+
+def write_split(folder: Path) -> tuple[Path, Path]:
+    from posekit.data.posetrack import write_folder
+
+    gts, preds = full_split()
+    write_folder(gts, folder / "gt", format="2018")
+    write_folder(preds, folder / "pred", format="2018")
+    return folder / "gt", folder / "pred"
+
+
+def parse_seconds(gt_dir: Path, pred_dir: Path) -> float:
+    """Seconds to `json.load` every GT and prediction file (the floor of any evaluation of these files)."""
+    def parse():
+        for path in sorted(glob.glob(f"{gt_dir}/*.json")) + sorted(glob.glob(f"{pred_dir}/*.json")):
+            with open(path) as fh:
+                json.load(fh)
+
+    return best_of(parse, 3, warmup=1)
+
+
+def _timed(cmd: list[str], cwd: Path | None = None) -> float:
+    t = time.perf_counter()
+    subprocess.run(cmd, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - t
+
+
+def cli_seconds(gt_dir: Path, pred_dir: Path, repeats: int = 3) -> float:
+    """Seconds of a fresh `python -m posekit evaluate` process (interpreter start-up and imports included)."""
+    cmd = [sys.executable, "-m", "posekit", "evaluate", "--gt", str(gt_dir), "--pred", str(pred_dir)]
+    return min(_timed(cmd, ROOT) for _ in range(repeats))
+
+
+def poseval_seconds(poseval_dir: Path, python: str, gt_dir: Path, pred_dir: Path, out_dir: Path) -> float:
+    """Seconds of the official evaluation (AP and MOT, `-e -t`) on the same files (one run)."""
+    cmd = [python, "-m", "poseval.evaluate", "--groundTruth", f"{gt_dir}/", "--predictions", f"{pred_dir}/",
+           "--evalPoseEstimation", "--evalPoseTracking", "--outputDir", str(out_dir)]
+    return _timed(cmd, poseval_dir)
+
+
+def run(repeats: int = 3, poseval: Path | None = None, poseval_python: str | None = None) -> list[dict]:
     """The figures of this benchmark (best of `repeats` runs each)."""
-    n_seq = 50
-    gts, preds = synthetic_split(n_sequences=n_seq)
-    total = best_of(lambda: evaluate(gts, preds), repeats, warmup=0)
-    per_seq = total / n_seq
-    figures = [
-        {"name": "evaluate synthetic val split (50 seq x 30 frames x 6 people)", "value": total, "unit": "s"},
-        {
-            "name": "evaluate: time per sequence (30 frames x 6 people)",
-            "value": per_seq,
-            "unit": "s",
-            "reference": "issue #5 goal: 1 s per sequence",
-            "ratio": per_seq / 1.0,
-            "goal": "well under 1",
-        },
-    ]
+    figures = []
+    with tempfile.TemporaryDirectory() as tmp:
+        gt_dir, pred_dir = write_split(Path(tmp))
+        parse = parse_seconds(gt_dir, pred_dir)
+        cli = cli_seconds(gt_dir, pred_dir, repeats)
+        figures.append({"name": "json.load of the full split's GT + prediction files (70 seq, 1,740 frames)",
+                        "value": parse, "unit": "s"})
+        figures.append({"name": "posekit evaluate on the full split (fresh process, start-up included)",
+                        "value": cli, "unit": "s", "reference": "json.load of the same files",
+                        "ratio": cli / parse, "goal": "<= 2"})
+        if poseval is not None:
+            official = poseval_seconds(poseval, poseval_python or sys.executable, gt_dir, pred_dir, Path(tmp) / "out")
+            figures.append({"name": "official poseval (motmetrics 1.4.0) on the same files", "value": official,
+                            "unit": "s", "reference": "posekit evaluate", "ratio": official / cli, "goal": ">= 20"})
     base = None
     for people in (2, 10, 50):
         g, p = synthetic_split(n_sequences=1, n_frames=20, n_people=people, seed=people)
-        t = best_of(lambda g=g, p=p: evaluate(g, p), repeats, warmup=0) / 20
+        t = best_of(lambda g=g, p=p: evaluate(g, p), repeats, warmup=1) / 20
         base = t if base is None else base
-        figures.append(
-            {
-                "name": f"evaluate: time per frame at {people} people",
-                "value": 1000 * t,
-                "unit": "ms",
-                "reference": "2 people per frame",
-                "ratio": t / base,
-            }
-        )
+        figures.append({"name": f"evaluate: time per frame at {people} people", "value": 1000 * t, "unit": "ms",
+                        "reference": "2 people per frame", "ratio": t / base})
     return figures
 
 
-def main() -> None:
-    for f in run():
-        ratio = f" (x{f['ratio']:.2f} of {f['reference']})" if f.get("ratio") is not None else ""
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--poseval", type=Path, help="a checkout of the official poseval (to time it too)")
+    parser.add_argument("--poseval-python", help="the Python that runs poseval (shapely, click, motmetrics)")
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args(argv)
+    for f in run(args.repeats, args.poseval, args.poseval_python):
+        ratio = f" (x{f['ratio']:.2f} of {f['reference']}; goal {f.get('goal', '-')})" if f.get("ratio") is not None else ""
         print(f"{f['name']}: {f['value']:.4g} {f['unit']}{ratio}")
 
 
