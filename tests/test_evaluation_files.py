@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from test_evaluation import as_prediction, gt, reference_case, seq
+from test_evaluation import as_prediction, gt, pr, reference_case, seq
 
 from posekit.cli import main
 from posekit.data.posetrack import read_sequence, write_folder, write_sequence
@@ -258,3 +258,33 @@ def test_prediction_person_without_scores_round_trips(tmp_path):
     with pytest.warns(UserWarning, match="score is missing"):
         r = evaluate_folders(tmp_path / "g", tmp_path / "p", tracking=False)
     assert np.allclose(r.per_joint["AP"], 100.0)
+
+
+def test_sequence_order_and_carry_over_flags(tmp_path, capsys):
+    import os
+
+    from posekit.data.evaluation_inputs import json_files
+
+    # Two sequences whose predictions tie in score across sequences: a TP in "b", an FP in "a".
+    # The global ranking puts the tied pair in concatenation order, so the AP depends on the file order.
+    sa = seq([[gt(100, 20, 0)], [gt(100, 20, 0)]], "a")
+    sb = seq([[gt(100, 20, 0)], [gt(100, 20, 0)]], "b")
+    pa = seq([[pr(100, 20, 0), pr(500, 20, 1)], [pr(100, 20, 0)]], "a")  # frame 0: an extra (FP) person
+    pb = seq([[pr(100, 20, 0)], [pr(100, 20, 0)]], "b")
+    write_folder([sa, sb], tmp_path / "g", format="2018")
+    write_folder([pa, pb], tmp_path / "p", format="2018")
+    listed = [e.name for e in os.scandir(tmp_path / "g") if e.name.endswith(".json")]
+    assert [p.name for p in json_files(tmp_path / "g", "listdir")] == listed
+    assert [p.name for p in json_files(tmp_path / "g", "sorted")] == sorted(listed)
+    r_sorted = evaluate_folders(tmp_path / "g", tmp_path / "p")
+    r_listdir = evaluate_folders(tmp_path / "g", tmp_path / "p", sequence_order="listdir")
+    assert r_sorted.sequences == ["a", "b"] and r_listdir.sequences == [p.removesuffix(".json") for p in listed]
+    assert r_listdir.to_dict()["sequence_order"] == "listdir"
+    ab = evaluate([sa, sb], [pa, pb]).ap_total
+    ba = evaluate([sb, sa], [pb, pa]).ap_total
+    assert ab != ba  # the tie makes the official AP order-dependent
+    assert r_listdir.ap_total == (ab if listed[0] == "a.json" else ba)
+    assert main(["evaluate", "--gt", str(tmp_path / "g"), "--pred", str(tmp_path / "p"), "--sequence-order", "listdir",
+                 "--carry-over", "previous_update"]) == 0
+    out = capsys.readouterr().out
+    assert "CLEAN VARIANT" in out and "carry_over='previous_update'" in out and "Table 2b" in out
