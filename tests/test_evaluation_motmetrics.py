@@ -14,7 +14,14 @@ import numpy as np
 import pytest
 
 from posekit.data.schema import Frame, Person, Sequence
-from posekit.evaluation import evaluate, gt_frames, match_frames, mot_accumulators, mot_inputs, prediction_frames
+from posekit.evaluation import (
+    evaluate,
+    gt_frames,
+    match_frames,
+    mot_accumulators,
+    mot_inputs,
+    prediction_frames,
+)
 from posekit.evaluation.frames import frame_poses
 from posekit.joints import NUM_JOINTS
 

@@ -376,7 +376,6 @@ class EvaluationResult:
     def from_scores(cls, scores: list[SequenceScore], settings: EvaluationSettings,
                     sequence_order: str | None = None) -> EvaluationResult:
         ap = ap_rows([s.ap for s in scores])
-        nan_row = dict.fromkeys(TABLE_COLUMNS, float("nan"))
         if settings.tracking:
             mot = mot_rows([s.mot for s in scores])
             ids = id_rows([s.ids for s in scores])
@@ -592,7 +591,7 @@ def _csv_value(v) -> str:
         return str(int(v))
     if v is None or (isinstance(v, (float, np.floating)) and math.isnan(v)):
         return ""
-    return "%.6g" % v
+    return f"{v:.6g}"
 
 
 def _csv(index_name: str, index: list[str], columns: list[str], rows: list[dict]) -> str:
