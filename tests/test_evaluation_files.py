@@ -11,9 +11,9 @@ import pytest
 from test_evaluation import as_prediction, gt, pr, reference_case, seq
 
 from posekit.cli import main
+from posekit.commands.evaluate import evaluate_folders
 from posekit.data.posetrack import read_sequence, write_folder, write_sequence
 from posekit.data.schema import Frame, Person, Sequence
-from posekit.commands.evaluate import evaluate_folders
 from posekit.evaluation import evaluate
 
 FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures"

@@ -29,7 +29,15 @@ from posekit.evaluation.frames import (
 )
 from posekit.evaluation.hota import ALPHAS, HOTA_FIELDS, HOTACounts, hota_counts, hota_summary, similarity
 from posekit.evaluation.identity import id_counts, id_metrics, id_rows
-from posekit.evaluation.mot import CARRY_OVER_MODES, MOT_COUNTS, JointAccumulator, mot_accumulators, mot_counts, mot_inputs, mot_metrics
+from posekit.evaluation.mot import (
+    CARRY_OVER_MODES,
+    MOT_COUNTS,
+    JointAccumulator,
+    mot_accumulators,
+    mot_counts,
+    mot_inputs,
+    mot_metrics,
+)
 from posekit.evaluation.official import (
     EMPTY_FRAME_RULES,
     MOTP_MODES,
