@@ -131,6 +131,9 @@ class Predictor:
             # Not built: a jax.jit twin of the two compiled calls below.
             raise ConfigError(f"the Predictor runs on the TensorFlow backend, not KERAS_BACKEND={keras.backend.backend()}")
 
+        if config is not None and getattr(model, "config", None) is not None and config.network != model.config.network:
+            raise ConfigError(f"the config's network section differs from the model's ({config.profile} vs "
+                              f"{model.config.profile} profile): load the config the model was trained with")
         self.precision = precision
         model = with_precision(model, precision)
         self.model = model

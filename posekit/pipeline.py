@@ -1,9 +1,11 @@
 """`posekit reproduce`: the paper pipeline end to end, one notebook per stage, executed by papermill.
 
 Stages (DESIGN.md "Notebooks"): 01 data and targets → 02 training → 03 threshold grid search →
-04 tables → 05 visual diagnostics. Each runs into `results/<run>/<stage>.ipynb` with the same flat
-parameters (profile, data dir, run dir, seed, overrides). `manifest.json` records the profile, the
-config, the seed, the data fingerprint, package versions, the git commit and each stage's wall time.
+04 tables → 05 visual diagnostics. The run's config is resolved once (`run_config`: the profile, the
+seed folded in as `train.seed`, then the overrides) and written to `RUN/config.json`; every notebook loads
+it (its `config_path` parameter). Each runs into `results/<run>/<stage>.ipynb` with the same flat
+parameters (`stage_parameters`). `manifest.json` records the profile, the config, the seed, the data
+fingerprint, package versions, the git commit and each stage's wall time.
 
 Resume (not in the paper): a stage is skipped when its executed notebook exists and its *key* — a hash
 of the notebook source, its parameters, the data fingerprint and the previous stage's key — equals
@@ -14,6 +16,7 @@ interrupted stage 02 continues where it stopped.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -27,9 +30,10 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from posekit.config import apply_overrides, get_profile
+from posekit.config import Config, apply_overrides, get_profile, save_config
 from posekit.errors import PosekitError
 from posekit.fileio import atomic_write_json
+from posekit.quiet import quiet_environment
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
@@ -58,7 +62,7 @@ class RunSpec:
     profile: str = "cpu"
     data: str = "synthetic"  # "synthetic" or a PoseTrack folder
     out: str | None = None  # results/<profile>-<data name> by default
-    seed: int = 0
+    seed: int = 0  # the synthetic data's seed and the config's train.seed (weight init, augmentation, sampling)
     overrides: tuple[str, ...] = ()
 
     @property
@@ -67,6 +71,14 @@ class RunSpec:
             return Path(self.out).resolve()  # the notebooks run with cwd=notebooks/: pass absolute paths
         name = "synthetic" if self.data == "synthetic" else Path(self.data).name
         return REPO_ROOT / "results" / f"{self.profile}-{name}"
+
+
+def run_config(spec: RunSpec) -> Config:
+    """The run's config, resolved once: the profile, `train.seed = spec.seed`, then the overrides (so an explicit
+    `train.seed=` override wins)."""
+    profile = get_profile(spec.profile)
+    seeded = profile.replace(train=dataclasses.replace(profile.train, seed=int(spec.seed)))
+    return apply_overrides(seeded, list(spec.overrides))
 
 
 def synthetic_preset(profile: str) -> str:
@@ -105,13 +117,12 @@ def _folder_fingerprint(path: Path) -> str:
 
 
 def stage_parameters(spec: RunSpec, data_dir: Path) -> dict[str, Any]:
-    """The flat parameters every notebook takes (its `parameters` cell has the same names)."""
+    """The flat parameters every notebook takes (its `parameters` cell has the same names; notebooks 03–05
+    also take `model_dir`, left at its default, the run's own model folder)."""
     return {
-        "profile": spec.profile,
+        "config_path": str(spec.run_dir / "config.json"),
         "data_dir": str(data_dir),
         "run_dir": str(spec.run_dir),
-        "seed": spec.seed,
-        "overrides": ";".join(spec.overrides),
         "synthetic_preset": synthetic_preset(spec.profile) if spec.data == "synthetic" else "",
     }
 
@@ -179,9 +190,10 @@ def load_manifest(run_dir: Path) -> dict[str, Any]:
 def reproduce(spec: RunSpec, stages: list[str] | None = None, force: bool = False,
               log: Callable[[str], None] = print) -> dict[str, Any]:
     """Run the notebooks in order into `spec.run_dir`; returns the manifest. Resumes finished stages."""
-    config = apply_overrides(get_profile(spec.profile), list(spec.overrides))
+    config = run_config(spec)
     run_dir = spec.run_dir
     run_dir.mkdir(parents=True, exist_ok=True)
+    save_config(config, run_dir / "config.json")  # what every notebook loads (atomic)
     t0 = time.perf_counter()
     data_dir, fingerprint = ensure_data(spec, log)
     params = stage_parameters(spec, data_dir)
@@ -254,10 +266,13 @@ def _execute(nb_in: Path, nb_out: Path, params: dict[str, Any]) -> None:
     tmp = nb_out.with_name(f".{nb_out.name}.running.ipynb")
     env_backup = os.environ.get("PYTHONPATH")
     os.environ["PYTHONPATH"] = str(REPO_ROOT) + (os.pathsep + env_backup if env_backup else "")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # the kernels' TensorFlow start-up chatter
+    quiet_environment()  # the kernels inherit TF_CPP_MIN_LOG_LEVEL=1 (TensorFlow's INFO lines off)
     try:
+        # The kernel's own log (IPKernelApp's TCP-transport notice, a KeyboardInterrupt at shutdown) stays
+        # off the console; a failing cell still raises below.
         pm.execute_notebook(str(nb_in), str(tmp), parameters=params, kernel_name="python3",
-                            progress_bar=False, cwd=str(NOTEBOOK_DIR), log_output=False)
+                            progress_bar=False, cwd=str(NOTEBOOK_DIR), log_output=False,
+                            extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
     except PapermillExecutionError as err:
         failed = nb_out.with_name(f"{nb_out.stem}.failed.ipynb")
         if tmp.exists():

@@ -477,7 +477,7 @@ def tracker_figure(previous_image: np.ndarray, current_image: np.ndarray, step: 
                 text = "∞" if not np.isfinite(v) else f"{v:.0f}"
                 under = np.isfinite(v) and v < t_pose_dist
                 ax.text(j, i, text + (f"\n#{order[(i, j)]}" if (i, j) in order else ""), ha="center", va="center",
-                        fontsize=8, color="black" if under else "0.45", fontweight="bold" if (i, j) in order else None)
+                        fontsize=8, color="black" if under else "0.8", fontweight="bold" if (i, j) in order else None)
                 if (i, j) in order:
                     ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, ec="red", lw=2.5))
         ax.set_xticks(range(m), [f"ID {i}\n(f{s})" for i, s in zip(step.candidate_ids, step.candidate_last_seen)],
@@ -503,6 +503,8 @@ def tracker_figure(previous_image: np.ndarray, current_image: np.ndarray, step: 
         ax.plot(gone, row, "x", color="red", ms=11, mew=2.5)
         ax.text(gone + 0.4, row, f"ID {tid} discarded: missing > t_max_age = {t_max_age} frames", va="center",
                 fontsize=8, color="red")
+    if not ids:
+        ax.text(0.5, 0.5, "no tracked person in this sequence", ha="center", va="center", transform=ax.transAxes)
     ax.axvline(step.frame, color="0.6", lw=1)
     ax.set_yticks(range(len(ids)), [f"ID {i}" for i in ids], fontsize=7)
     ax.invert_yaxis()

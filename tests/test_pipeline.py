@@ -5,16 +5,18 @@ from __future__ import annotations
 import json
 
 import nbformat
+import numpy as np
 import pandas as pd
 import pytest
 
 from posekit import cli, pipeline
+from posekit.config import load_config
 from posekit.results import compare_runs, to_latex, to_markdown, write_table
 
 
 def _notebook(path, code: str) -> None:
     nb = nbformat.v4.new_notebook()
-    params = nbformat.v4.new_code_cell("run_dir = ''\nprofile = 'tiny'\ndata_dir = ''\nseed = 0\noverrides = ''\nsynthetic_preset = ''")
+    params = nbformat.v4.new_code_cell("config_path = ''\ndata_dir = ''\nrun_dir = ''\nsynthetic_preset = ''")
     params.metadata["tags"] = ["parameters"]
     nb.cells = [params, nbformat.v4.new_code_cell(code)]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
@@ -53,6 +55,10 @@ def test_reproduce_runs_stages_writes_manifest_and_resumes(toy_pipeline):
     assert {"config", "packages", "git_commit", "data_fingerprint", "seed"} <= set(saved)
     assert saved["config"]["network"]["input_width"] == 224
     assert manifest["data_fingerprint"] == saved["data_fingerprint"]
+    # The resolved config is written once; the notebooks get its path.
+    assert load_config(run_dir / "config.json").to_dict() == saved["config"]
+    executed = nbformat.read(str(run_dir / "s1.ipynb"), as_version=4)
+    assert str(run_dir / "config.json") in "".join(c.source for c in executed.cells)
     # Same arguments again: nothing re-runs.
     logs.clear()
     pipeline.reproduce(spec, log=logs.append)
@@ -84,6 +90,23 @@ def test_a_config_change_reruns_the_stages(toy_pipeline):
     changed = pipeline.RunSpec(profile=spec.profile, data=spec.data, out=spec.out, overrides=("train.iterations=3",))
     pipeline.reproduce(changed, log=lambda m: None)
     assert _ran(run_dir) == ["s1", "s2", "s1", "s2"]
+
+
+def test_the_seed_reaches_training_through_the_run_config():
+    """`posekit reproduce --seed N` sets train.seed = N: the weight initialisation (and the augmentation and
+    the sampling, which read the same field) follow the seed."""
+    from posekit.model import build_model
+
+    def spec(seed: int, *overrides: str) -> pipeline.RunSpec:
+        return pipeline.RunSpec(profile="tiny", seed=seed, overrides=overrides)
+
+    one, two, one_again = (pipeline.run_config(spec(s)) for s in (1, 2, 1))
+    assert (one.train.seed, two.train.seed) == (1, 2)
+    assert pipeline.run_config(spec(1, "train.seed=7")).train.seed == 7  # an explicit override wins
+    w1, w2, w1_again = (build_model(c).component1.get_layer("features0_conv0").get_weights()[0]
+                        for c in (one, two, one_again))
+    assert not np.allclose(w1, w2)
+    np.testing.assert_array_equal(w1, w1_again)
 
 
 def test_failing_stage_names_notebook_and_cell(toy_pipeline):
