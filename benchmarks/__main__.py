@@ -1,6 +1,7 @@
 """Run every benchmark module and write results/benchmarks/<machine>.{json,md}.
 
-Usage: python -m benchmarks [--only model,inference] [--machine NAME]
+Usage: python -m benchmarks [--only model,inference] [--machine NAME]   (from the repository root; each module
+also runs alone as `python -m benchmarks.bench_<name>`)
 
 With --only, the named modules are re-measured and their rows replace those of the earlier run in the
 same files (the other modules' rows are kept; every row of the JSON carries the date it was measured).
@@ -19,7 +20,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 MODULES = ("model", "input_pipeline", "inference", "precision", "evaluation", "gridsearch", "reproduce")
 
 
@@ -66,6 +66,10 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     wanted = args.only.split(",") if args.only else list(MODULES)
     from posekit.fileio import atomic_write_json, atomic_write_text
+    from posekit.quiet import import_tensorflow
+
+    if set(wanted) - {"evaluation", "reproduce"}:  # the others run TensorFlow: without its start-up lines
+        import_tensorflow()
 
     figures: list[dict] = []
     failures = 0

@@ -5,21 +5,16 @@ Needs a trained `cpu` model (an untrained head heatmap has hundreds of local max
 representative): by default `results/cpu-synthetic/model` from `make reproduce`, and the synthetic
 `default` data in `data/synthetic-default`.
 
-    python benchmarks/bench_gridsearch.py [--run results/cpu-synthetic] [--data data/synthetic-default]
+    python -m benchmarks.bench_gridsearch [--run results/cpu-synthetic] [--data data/synthetic-default]
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 def run(run_dir: str | Path = ROOT / "results" / "cpu-synthetic",

@@ -1,6 +1,6 @@
 """Inference and tracking speed (issue #6; paper §2, §3).
 
-Run: `python benchmarks/bench_inference.py [--profiles paper,cpu] [--c2-profile cpu]`
+Run: `python -m benchmarks.bench_inference [--profiles paper,cpu] [--c2-profile cpu]`
 (or as part of `python -m benchmarks`). Exposes `run() -> list[dict]` of figures
 {name, value, unit, reference, ratio}.
 
@@ -21,20 +21,16 @@ Timings on a CPU shared with other processes are noisy; the ratios within one ru
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
+from posekit.config import Thresholds, get_profile
+from posekit.tracking import GeometricTracker
+
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-import numpy as np  # noqa: E402
-
-from posekit.config import Thresholds, get_profile  # noqa: E402
-from posekit.tracking import GeometricTracker  # noqa: E402
 
 SOURCE_W, SOURCE_H = 1280, 720  # the most common PoseTrack 2017 frame size
 HEADS_PER_FRAME = 4

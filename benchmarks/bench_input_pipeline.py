@@ -1,6 +1,6 @@
 """Input-pipeline throughput (issue #4, Paper §4): samples/s of `posekit.dataset` vs the training step.
 
-Run: `python benchmarks/bench_input_pipeline.py [--profiles paper,cpu] [--no-train-step]`
+Run: `python -m benchmarks.bench_input_pipeline [--profiles paper,cpu] [--no-train-step]`
 (or as part of `python -m benchmarks`). Expose `run() -> list[dict]` of figures
 {name, value, unit, reference, ratio, goal}.
 
@@ -19,23 +19,20 @@ are the meaningful numbers.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+import cv2
+import numpy as np
+
+from posekit.config import Config, get_profile
+from posekit.data.schema import Frame, Person, Sequence
+from posekit.dataset import TrainingBatches
+from posekit.imageio import read_image
+
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
-
-from posekit.config import Config, get_profile  # noqa: E402
-from posekit.data.schema import Frame, Person, Sequence  # noqa: E402
-from posekit.dataset import TrainingBatches, load_image  # noqa: E402
 
 SOURCE_W, SOURCE_H = 1280, 720  # the most common PoseTrack 2017 frame size
 N_FRAMES = 12
@@ -98,7 +95,7 @@ def measure_workers(sequence: Sequence, config: Config, workers: int) -> float:
 def measure_decode_ms(sequence: Sequence) -> float:
     t0 = time.perf_counter()
     for i in range(len(sequence.frames)):
-        load_image(sequence.image_path(i))
+        read_image(sequence.image_path(i))
     return 1000 * (time.perf_counter() - t0) / len(sequence.frames)
 
 

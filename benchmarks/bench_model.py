@@ -5,23 +5,17 @@ Each speed is given as GFLOP/s (FLOPs counted analytically by `posekit.model.mod
 and as a fraction of a large fp32 matrix product's GFLOP/s measured in the same run, the best a dense
 kernel reaches on this machine; absolute times depend on the machine and on what else runs on it.
 
-    python benchmarks/bench_model.py            # prints the figures
+    python -m benchmarks.bench_model            # prints the figures
     python -m benchmarks --only model           # writes them into results/benchmarks/
 """
 
 from __future__ import annotations
 
-import os
-import sys
 import time
-from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-from benchmarks.timing import best_of  # noqa: E402
+from benchmarks.timing import best_of
 
 MATMUL_N = 3072  # 2·3072³ = 58 GFLOP per product
 HEADS = 4  # component 2 runs on all heads of a frame as one batch; per-head time = batch time / HEADS

@@ -5,25 +5,20 @@ Table 2 with the committed `cpu` model on the synthetic val split.
 bf16 runs through Keras' `mixed_bfloat16` policy (`posekit.model.with_precision`, `Predictor(precision="bf16")`);
 it pays off only on hardware with bfloat16 units (this CPU reports AVX512_BF16 / AMX_BF16).
 
-    python benchmarks/bench_precision.py
+    python -m benchmarks.bench_precision
 """
 
 from __future__ import annotations
 
-import os
-import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
+from benchmarks.bench_model import matmul_gflops
+from benchmarks.timing import best_of
+
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-import numpy as np  # noqa: E402
-
-from benchmarks.bench_model import matmul_gflops  # noqa: E402
-from benchmarks.timing import best_of  # noqa: E402
 
 
 def run(run_dir: str | Path = ROOT / "results" / "cpu-synthetic",
