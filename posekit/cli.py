@@ -32,9 +32,9 @@ def build_parser() -> argparse.ArgumentParser:
             "and the official PoseTrack evaluation. Run `posekit COMMAND --help` for each stage."
         ),
     )
-    from posekit import __version__
+    import posekit
 
-    parser.add_argument("--version", action="version", version=f"posekit {__version__}")
+    parser.add_argument("--version", action="version", version=f"posekit {posekit.__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in SUBCOMMANDS:
         importlib.import_module(f"posekit.commands.{name}").register(sub)

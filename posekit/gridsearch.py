@@ -43,6 +43,7 @@ from posekit.config import Thresholds, save_thresholds
 from posekit.data.schema import Frame, Sequence
 from posekit.decoding import apply_joint_thresholds, find_head_peaks, to_person
 from posekit.errors import ConfigError, DataError
+from posekit.evaluation.sweep import SweepEvaluator
 from posekit.fileio import atomic_write_bytes, atomic_write_text
 from posekit.imageio import read_image
 from posekit.tracking import track_sequence
@@ -310,10 +311,8 @@ def score_grid(cache: GridCache, gt: list[Sequence], grid: GridSpec, objective: 
     (t_head, t_head_dist, t_joint, t_person) and tracked for every (t_pose_dist, t_max_age); a sequence is
     tracked once per distinct set of poses and tracker thresholds, matched against its GT once per
     distinct set of poses, and its MOT counts accumulated once per distinct poses and track ids
-    (`sweep_evaluation.SweepEvaluator`); the AP ranking is computed once per set of detections.
+    (`evaluation.sweep.SweepEvaluator`); the AP ranking is computed once per set of detections.
     """
-    from posekit.evaluation.sweep import SweepEvaluator
-
     objective_value(0.0, 0.0, objective)  # validate early
     cache.check_matches(gt)
     evaluator = SweepEvaluator(gt)
