@@ -399,6 +399,7 @@ def _frames_2018(data: dict, where: _Where) -> tuple[list[Frame], str | None]:
                 frame_id=image_id,
             )
         )
+    batch = _batch_keypoints_2018(annotations, kp_map)
     for k, ann in enumerate(annotations):
         aw = where.inside(f"annotation {k}")
         image_id = aw.integer(aw.key(ann, "image_id"), "image_id")
@@ -406,7 +407,8 @@ def _frames_2018(data: dict, where: _Where) -> tuple[list[Frame], str | None]:
             aw.fail(f"image_id {image_id} is not an id in 'images'")
         index = index_of[image_id]
         person = _person_2018(
-            ann, kp_map, where.at_frame(index, frames[index].image).inside(f"annotation {k}")
+            ann, kp_map, where.at_frame(index, frames[index].image).inside(f"annotation {k}"),
+            None if batch is None else (batch[0][k], batch[1][k] if batch[2][k] else None),
         )
         frames[index].persons.append(person)
     vid_id = images[0].get("vid_id") if images else None
@@ -478,7 +480,49 @@ def _checked_keypoints_2018(kps: list, raw_scores: list, kp_map: list[int], join
             scores[joint] = where.number(raw_scores[k], f"scores[{k}]")
 
 
-def _person_2018(ann: Any, kp_map: list[int], where: _Where) -> Person:
+def _batch_keypoints_2018(annotations: list, kp_map: list[int]
+                          ) -> tuple[np.ndarray, np.ndarray, list[bool]] | None:
+    """Every annotation's joints (N, 15, 3) and scores (N, 15) at once, for the common case of well-formed
+    annotations with plain finite numbers (one numpy conversion per file: the reader's hot path). None
+    when anything needs the per-annotation checks (which then name the bad value)."""
+    n = len(kp_map)
+    kps, scores, has_scores = [], [], []
+    for ann in annotations:
+        if type(ann) is not dict:
+            return None
+        k = ann.get("keypoints")
+        sc = ann.get("scores", [])
+        if type(k) is not list or len(k) != 3 * n or type(sc) is not list or (sc and len(sc) != n):
+            return None
+        kps.append(k)
+        scores.append(sc if sc else [0.0] * n)
+        has_scores.append(bool(sc))
+    flat_k = [v for k in kps for v in k]
+    flat_s = [v for sc in scores for v in sc]
+    if not set(map(type, flat_k)) <= {int, float} or not set(map(type, flat_s)) <= {int, float}:
+        return None
+    xyv = np.array(flat_k, dtype=np.float64).reshape(-1, n, 3)
+    sc = np.array(flat_s, dtype=np.float64).reshape(-1, n)
+    if not (np.isfinite(xyv).all() and np.isfinite(sc).all()):
+        return None
+    target = np.asarray(kp_map)
+    keep = ~((xyv[..., 0] == 0) & (xyv[..., 1] == 0) & (xyv[..., 2] == 0)) & (target >= 0)[None, :]
+    joints = np.full((len(kps), NUM_JOINTS, 3), np.nan)
+    out_scores = np.full((len(kps), NUM_JOINTS), np.nan)
+    rows, cols = np.nonzero(keep)
+    joints[rows, target[cols], 0] = xyv[rows, cols, 0]
+    joints[rows, target[cols], 1] = xyv[rows, cols, 1]
+    joints[rows, target[cols], 2] = (xyv[rows, cols, 2] > 0).astype(np.float64)
+    out_scores[rows, target[cols]] = sc[rows, cols]
+    return joints, out_scores, has_scores
+
+
+def _person_2018(ann: Any, kp_map: list[int], where: _Where,
+                 parsed: tuple[np.ndarray, np.ndarray | None] | None = None) -> Person:
+    """One 2018 annotation; `parsed`: its (joints, scores or None) from `_batch_keypoints_2018`."""
+    if parsed is not None:
+        joints, scores = parsed
+        return _person_2018_rest(ann, joints, scores, where)
     if not isinstance(ann, dict):
         where.fail(f"must be a JSON object, got {type(ann).__name__}")
     n = len(kp_map)
@@ -491,6 +535,11 @@ def _person_2018(ann: Any, kp_map: list[int], where: _Where) -> Person:
     joints, scores = empty_joints(), np.full(NUM_JOINTS, np.nan)
     if not _fast_keypoints_2018(kps, raw_scores, kp_map, joints, scores):
         _checked_keypoints_2018(kps, raw_scores, kp_map, joints, scores, where)
+    return _person_2018_rest(ann, joints, scores if raw_scores else None, where)
+
+
+def _person_2018_rest(ann: dict, joints: np.ndarray, scores: np.ndarray | None, where: _Where) -> Person:
+    """The head box, track id and person score of a 2018 annotation, with its parsed joints and scores."""
     head_box = None
     if "bbox_head" in ann:
         box = where.as_list(ann["bbox_head"], "'bbox_head'")
@@ -505,7 +554,7 @@ def _person_2018(ann: Any, kp_map: list[int], where: _Where) -> Person:
         joints=joints,
         head_box=head_box,
         track_id=track_id,
-        scores=scores if raw_scores else None,
+        scores=scores,
         score=score,
     )
 
