@@ -93,19 +93,21 @@ class JointAccumulator:
             self.frame += 1
             return
         self.sum_d_events += finite_sum if finite_sum is not None else sum(d for _, _, d in pairs)  # RAW
-        dist = {(o, h): d for o, h, d in pairs}
         used_o: set[int] = set()
         used_h: set[int] = set()
-        # 1. Carry earlier pairings forward.
+        # 1. Carry earlier pairings forward: GT ids (in `oids` order) whose hypothesis of the latest match
+        # is present at a finite distance.
         pairing = self.pairing
-        if pairing:
-            for o in oids:
-                h = pairing.get(o)
-                if h is None or (not self.latest and o not in self.matched_last):
-                    continue
-                d = dist.get((o, h))
-                if d is None or h in used_h:
-                    continue
+        carried = [t for t in pairs if pairing.get(t[0]) == t[1]] if pairing else []
+        if carried and not self.latest:
+            carried = [t for t in carried if t[0] in self.matched_last]
+        if carried:
+            if len(carried) > 1:
+                row = {o: i for i, o in enumerate(oids)}
+                carried.sort(key=lambda t: row[t[0]])
+            for o, h, d in carried:
+                if h in used_h:
+                    continue  # another GT id, earlier in `oids`, took this hypothesis first
                 used_o.add(o)
                 used_h.add(h)
                 c["num_matches"] += 1
@@ -115,22 +117,24 @@ class JointAccumulator:
                 if events is not None:
                     events.append((self.frame, "MATCH", o, h, d))
         # 2. Hungarian on the remaining pairs.
-        rest = [(o, h, d) for o, h, d in pairs if o not in used_o and h not in used_h] if used_o else pairs
+        rest = [t for t in pairs if t[0] not in used_o and t[1] not in used_h] if used_o else pairs
         if rest:
-            r_o = [o for o, _, _ in rest]
-            r_h = [h for _, h, _ in rest]
-            if len(set(r_o)) == len(r_o) and len(set(r_h)) == len(r_h):
-                # At most one pair per row and column: the maximum matching is unique and the solver
-                # returns it with rows ascending.
-                row = {o: i for i, o in enumerate(oids)}
-                chosen = sorted(rest, key=lambda t: row[t[0]])
+            if len(rest) == 1:
+                chosen = rest
             else:
+                r_o = [o for o, _, _ in rest]
+                r_h = [h for _, h, _ in rest]
                 row = {o: i for i, o in enumerate(oids)}
-                col = {h: j for j, h in enumerate(hids)}
-                costs = np.full((n, m), np.nan)
-                for o, h, d in rest:
-                    costs[row[o], col[h]] = d
-                chosen = [(oids[i], hids[j], float(costs[i, j])) for i, j in motmetrics_assignment(costs)]
+                if len(set(r_o)) == len(r_o) and len(set(r_h)) == len(r_h):
+                    # At most one pair per row and column: the maximum matching is unique and the solver
+                    # returns it with rows ascending.
+                    chosen = sorted(rest, key=lambda t: row[t[0]])
+                else:
+                    col = {h: j for j, h in enumerate(hids)}
+                    costs = np.full((n, m), np.nan)
+                    for o, h, d in rest:
+                        costs[row[o], col[h]] = d
+                    chosen = [(oids[i], hids[j], float(costs[i, j])) for i, j in motmetrics_assignment(costs)]
             for o, h, d in chosen:
                 self._pair(o, h, d)
                 used_o.add(o)
