@@ -43,6 +43,10 @@ class NetworkConfig:
     # Not in the paper: kernel size of the layers that generate heatmaps (§2.1 gives 3×3 for every
     # *intermediate* convolution only). 1×1 reproduces the authors' framework's FLOP count (posekit.model).
     heatmap_kernel_size: int = 1
+    # Not in the paper: outputs of the convolutions of the first feature block (at the full input resolution);
+    # 0 means num_filters, as in the paper ("two consecutive 3 × 3 convolutions with 128 outputs" in both
+    # blocks). At the `cpu` size the 32→32 convolution at 448×256 alone is half of component 1's FLOPs.
+    first_block_filters: int = 0
     num_joints: int = 15  # PoseTrack 2017 joints (posekit.joints)
     l2_decay: float = 0.0005  # §4: "weights ... have an L2 decay of 0.0005"
 

@@ -143,8 +143,9 @@ def build_component1(net: NetworkConfig, seed: int = 0, heatmap_init_scale: floa
     image = keras.Input((net.input_height, net.input_width, 3), name="image")
     x = image
     for block in range(net.feature_blocks):
+        filters = net.first_block_filters if block == 0 and net.first_block_filters > 0 else net.num_filters
         for c in range(net.convs_per_feature_block):
-            x = _conv(net, net.num_filters, f"features{block}_conv{c}", seeds)(x)
+            x = _conv(net, filters, f"features{block}_conv{c}", seeds)(x)
         x = keras.layers.MaxPooling2D(2, name=f"features{block}_pool")(x)
     features = x  # (B, h, w, C)
     x = _unet(features, net, "c1", seeds)
@@ -422,13 +423,16 @@ def save_model(posenet: PoseNet, path: str | os.PathLike[str]) -> None:
 
 
 def load_model(path_or_run_dir: str | os.PathLike[str]) -> PoseNet:
-    """A PoseNet from a `.keras` file, or from a run folder (`RUN_DIR/model.keras` + `RUN_DIR/config.json`).
+    """A PoseNet from a `.keras` file, or from a run folder (`RUN_DIR/model.keras` + `RUN_DIR/config.json`), or
+    from a `posekit reproduce` folder (its `model/` subfolder, e.g. `results/cpu-reference`).
 
     From a run folder the returned model's `.config` is the run's `config.json` (its network section must
     match the one stored in the `.keras` file).
     """
     path = Path(path_or_run_dir)
     run_config = None
+    if path.is_dir() and not (path / "model.keras").exists() and (path / "model" / "model.keras").exists():
+        path = path / "model"  # a `posekit reproduce` folder (RUN/model/ holds what posekit train wrote)
     if path.is_dir():
         config_path = path / "config.json"
         path = path / "model.keras"

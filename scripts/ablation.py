@@ -44,6 +44,9 @@ ROWS: list[tuple[str, str, list[str]]] = [
      [*_LR, *_INIT, *_MULTI, *_COSINE, *_K2]),
     ("no-init", "final without the init change (He init, filtered heatmaps starting at 0)",
      [*_LR, *_MULTI, *_COSINE, *_K2]),
+    ("ff8", "final with 8 filters in the first feature block (component 1: 4.1 -> 1.55 GFLOP), more iterations",
+     [*_LR, *_INIT, *_MULTI, *_COSINE, "train.batch_size=2", "train.persons_per_image=2", "train.iterations=3750",
+      "network.first_block_filters=8"]),
 ]
 
 def _run(cmd: list[str], log: Path) -> float:

@@ -7,7 +7,8 @@
         OUT_DIR/<name>_tracked.mp4 (skeletons coloured by track ID, ID labels) and one JSON per frame in
         OUT_DIR/<name>_poses/. Unreadable or empty videos and folders raise DataError naming the file.
 
-Thresholds come from the run's config.json, replaced by `--thresholds FILE` (a thresholds.json as written
+Thresholds come from the run's config.json, replaced by the thresholds.json beside the model when --model names a
+`posekit reproduce` folder (the grid search's result), or by `--thresholds FILE` (a thresholds.json as written
 by the grid search: the six fields of `Thresholds`, flat or under "thresholds"), then `--set thresholds.X=V`.
 The video mode is `posekit.video.predict_video`.
 """
@@ -15,6 +16,7 @@ The video mode is `posekit.video.predict_video`.
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -109,7 +111,12 @@ def run(args: argparse.Namespace) -> int:
     from posekit.model import load_model
 
     model = load_model(args.model)
-    config = resolve_thresholds(model.config, args.thresholds, args.overrides)
+    thresholds_file = args.thresholds
+    found = Path(args.model) / "thresholds.json"
+    if thresholds_file is None and Path(args.model).is_dir() and found.exists():
+        thresholds_file = found  # a `posekit reproduce` folder: the thresholds its grid search found
+        print(f"posekit predict: thresholds from {found}", file=sys.stderr)
+    config = resolve_thresholds(model.config, thresholds_file, args.overrides)
     predictor = Predictor(
         model, config.thresholds, config, batch_size=args.batch_size, head_chunk=args.head_chunk,
         max_heads=DEFAULT_MAX_HEADS if args.max_heads is None else (args.max_heads if args.max_heads > 0 else None),
