@@ -24,6 +24,10 @@ depends only on the seed and `i`, so a resumed run retraces the uninterrupted on
 (`model.keras` present, counter at `iterations`) is not trained again. Under `multiworker` only the chief
 writes files; every worker reads the chief's checkpoint, so RUN_DIR must be on storage all workers see.
 
+Under `KERAS_BACKEND=jax` the step is `posekit.train_jax.JaxTrainer`'s (a jitted stateless step; `mirrored` is
+`keras.distribution.DataParallel` over the local devices) and everything else here is the same, except that
+no `tensorboard/` folder is written (TensorFlow's summary writer; the CSV has the same scalars).
+
 Run folder: `config.json`, `checkpoint.weights.h5`, `losses.csv` (iteration, loss, head_loss, pose_loss,
 decay_loss: means over the last `log_every` iterations), `tensorboard/` (the same scalars), `model.keras`.
 A NaN or inf loss raises `TrainingError` naming the iteration; the checkpoint on disk is left as it was,
@@ -47,7 +51,11 @@ from typing import Any
 
 import keras
 import numpy as np
-import tensorflow as tf
+
+if keras.backend.backend() == "tensorflow":
+    import tensorflow as tf
+else:  # KERAS_BACKEND=jax: posekit.train_jax trains, and this module needs no TensorFlow
+    tf = None
 
 from posekit.config import Config, TrainConfig, load_config, save_config
 from posekit.errors import ConfigError, TrainingError
@@ -77,7 +85,12 @@ Hook = Callable[[int, dict[str, float]], None]
 
 def make_strategy(name: str) -> tf.distribute.Strategy:
     """`none` -> the default (one-device) strategy; `mirrored` -> all local GPUs (or the CPU);
-    `multiworker` -> `MultiWorkerMirroredStrategy`, cluster from the `TF_CONFIG` environment variable."""
+    `multiworker` -> `MultiWorkerMirroredStrategy`, cluster from the `TF_CONFIG` environment variable.
+    Under KERAS_BACKEND=jax: `posekit.train_jax.make_distribution` (None, or `DataParallel` for `mirrored`)."""
+    if tf is None:
+        from posekit.train_jax import make_distribution
+
+        return make_distribution(name)
     if name == "none":
         return tf.distribute.get_strategy()
     if name == "mirrored":
@@ -91,7 +104,7 @@ def make_strategy(name: str) -> tf.distribute.Strategy:
 
 def is_chief(strategy: tf.distribute.Strategy) -> bool:
     """Whether this process writes files (always, except on non-chief workers of a multi-worker run)."""
-    return bool(getattr(strategy.extended, "should_checkpoint", True))
+    return bool(getattr(getattr(strategy, "extended", None), "should_checkpoint", True))
 
 
 class Trainer:
@@ -202,6 +215,15 @@ class Trainer:
 
     def load_checkpoint(self, path: Path) -> None:
         self.model.load_weights(path)
+
+
+def make_trainer(config: Config, strategy: Any = None) -> Any:
+    """`Trainer` on the TensorFlow backend, `posekit.train_jax.JaxTrainer` under KERAS_BACKEND=jax."""
+    if tf is None:
+        from posekit.train_jax import JaxTrainer
+
+        return JaxTrainer(config, strategy)
+    return Trainer(config, strategy)
 
 
 @dataclass
@@ -336,7 +358,7 @@ def train(
         _check_resumable(load_config(config_path), config, run_dir)
 
     keras.utils.set_random_seed(t.seed)
-    trainer = Trainer(config, strategy)
+    trainer = make_trainer(config, strategy)
     resumed_from = 0
     if checkpoint.exists():
         trainer.load_checkpoint(checkpoint)
@@ -356,7 +378,7 @@ def train(
     if start == t.iterations and final_path.exists():  # finished earlier: nothing to do
         return TrainResult(run_dir, start, resumed_from, {}, 0.0, trainer.model)
 
-    writer = tf.summary.create_file_writer(str(run_dir / "tensorboard")) if chief else None
+    writer = tf.summary.create_file_writer(str(run_dir / "tensorboard")) if chief and tf is not None else None
     bar = None
     if progress and chief:
         from tqdm.auto import tqdm
@@ -386,10 +408,11 @@ def train(
                     with open(csv_path, "a", newline="") as fh:
                         row = {"iteration": iteration, **{k: f"{means.get(k, math.nan):.6g}" for k in CSV_COLUMNS[1:]}}
                         csv.DictWriter(fh, fieldnames=CSV_COLUMNS, lineterminator="\n").writerow(row)
-                    with writer.as_default(step=iteration):
-                        for k, v in means.items():
-                            _summary_scalar(k, v)
-                    writer.flush()
+                    if writer is not None:
+                        with writer.as_default(step=iteration):
+                            for k, v in means.items():
+                                _summary_scalar(k, v)
+                        writer.flush()
                 if bar is not None:
                     bar.set_postfix(loss=f"{means['loss']:.4g}")
             if iteration % t.checkpoint_every == 0 or iteration == t.iterations:

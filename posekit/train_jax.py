@@ -1,0 +1,190 @@
+"""Training the two-component network (paper §4) on Keras 3's JAX backend (`KERAS_BACKEND=jax`).
+
+The same method as `posekit.train.Trainer` (TensorFlow): the loss is `posekit.model.loss_terms` (head +
+single-person L2 of §4, and the optional multi-person term) plus the L2 decay the convolutions' regularizers
+add (`PoseNet.losses`), Adam from `posekit.model.make_optimizer`; `step(batch)` returns the same losses and
+diagnostics. `posekit.train.train` runs either trainer (it dispatches on `keras.backend.backend()`), so
+checkpoints, resuming, the CSV and the NaN stop are shared. This module imports no TensorFlow: it runs on a
+machine with JAX and Keras only.
+
+Not in the paper (how, not what):
+- One jitted, stateless step: `model.stateless_call` (its `losses` are the regularizers' L2 decay of the
+  values passed in), `jax.value_and_grad`, `optimizer.stateless_apply`. The state (weights, Adam moments,
+  the step counter) lives in JAX arrays between steps and is assigned back to the Keras variables after
+  each step, so `model`, `optimizer.iterations` and the checkpoint always show the current state.
+- `strategy="mirrored"` is data parallelism over the local devices with `keras.distribution.DataParallel`:
+  weights replicated, each batch entry sharded along its first axis (images for the per-image entries,
+  persons for the per-person ones: image b's persons are rows b·K .. b·K + K - 1, so the shards line up).
+  The step is jitted over the global batch, XLA inserts the gradient all-reduce, and the loss is the mean
+  over the global batch — the one-device update. `multiworker` (TF_CONFIG) stays TensorFlow's.
+- The compiled step is cached per (network, recipe, distribution), so a resumed run in the same process
+  (and every `train()` call of a test) compiles once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import keras
+import numpy as np
+from keras import ops
+
+from posekit.config import Config
+from posekit.errors import ConfigError
+from posekit.model import PoseNet, build_model, loss_terms, make_optimizer, precision_policy
+
+Batch = tuple[dict[str, np.ndarray], dict[str, np.ndarray]]
+
+#: Train settings that do not change the compiled step (bookkeeping).
+_NOT_COMPILED = ("checkpoint_every", "log_every", "workers")
+_STEPS: dict[str, Any] = {}
+
+
+def make_distribution(name: str) -> keras.distribution.DataParallel | None:
+    """`none` -> one device (None); `mirrored` -> `DataParallel` over all local devices. Under JAX there is
+    no `multiworker` (TensorFlow's TF_CONFIG cluster)."""
+    if name == "none":
+        return None
+    if name == "mirrored":
+        return keras.distribution.DataParallel(devices=jax.local_devices())
+    if name == "multiworker":
+        raise ConfigError("--strategy multiworker is TensorFlow's (TF_CONFIG); under KERAS_BACKEND=jax use "
+                          "none or mirrored (keras.distribution.DataParallel over the local devices)")
+    raise ConfigError(f"unknown strategy {name!r}; choose one of none, mirrored (KERAS_BACKEND=jax)")
+
+
+def diagnostics(y: dict[str, Any], outputs: dict[str, Any], grads: list[Any], n1: int, t_joint: float) -> dict[str, Any]:
+    """The diagnostics of `posekit.train.Trainer._diagnostics`, in `keras.ops`: the L2 of the multi-person
+    heatmaps against their targets (when the batch has them), the fraction of annotated joints whose
+    single-person heatmap peaks at or above `t_joint`, and the gradient norm of each component (the first
+    `n1` gradients are component 1's)."""
+    diag = {}
+    if "multi_person_heatmaps" in y:
+        diff = (outputs["multi_person_heatmaps"] - y["multi_person_heatmaps"]) * y["loss_mask"]
+        diag["multi_l2"] = 0.5 * ops.sum(ops.square(diff)) / ops.cast(ops.shape(diff)[0], "float32")
+    peaks = ops.max(outputs["single_person_heatmaps"], axis=(1, 2))  # (B·K, 15)
+    found = ops.cast(peaks >= t_joint, "float32") * y["joint_weights"]
+    diag["joints_found"] = ops.sum(found) / ops.maximum(ops.sum(y["joint_weights"]), 1.0)
+    for name, part in (("grad_norm_c1", grads[:n1]), ("grad_norm_c2", grads[n1:])):
+        diag[name] = ops.sqrt(sum(ops.sum(ops.square(ops.cast(g, "float32"))) for g in part))
+    return diag
+
+
+def _step_function(model: PoseNet, optimizer: keras.optimizers.Optimizer, config: Config) -> Any:
+    """The pure train step (state, x, y) -> (state, losses); state = (trainable, non-trainable, optimizer)."""
+    weight = config.train.multi_person_loss_weight
+    t_joint = config.thresholds.t_joint
+    n1 = len(model.component1.trainable_variables)
+
+    def step(state: tuple[list, list, list], x: dict[str, Any], y: dict[str, Any]) -> tuple[tuple, dict[str, Any]]:
+        trainable, non_trainable, opt_vars = state
+
+        def loss_fn(trainable: list) -> tuple[Any, tuple]:
+            outputs, new_non_trainable, losses = model.stateless_call(
+                trainable, non_trainable, x, training=True, return_losses=True
+            )
+            outputs = {k: ops.cast(v, "float32") for k, v in outputs.items()}  # the loss in float32 (bf16 runs)
+            terms = loss_terms(y, outputs, weight)
+            decay = sum(ops.cast(v, "float32") for v in losses)
+            loss = terms["head_loss"] + terms["pose_loss"] + terms["multi_loss"] + decay
+            return loss, (terms, decay, outputs, new_non_trainable)
+
+        (loss, (terms, decay, outputs, new_non_trainable)), grads = jax.value_and_grad(loss_fn, has_aux=True)(trainable)
+        new_trainable, new_opt_vars = optimizer.stateless_apply(opt_vars, grads, trainable)
+        out = {"loss": loss, **terms, "decay_loss": decay, **diagnostics(y, outputs, grads, n1, t_joint)}
+        return (new_trainable, new_non_trainable, new_opt_vars), out
+
+    return step
+
+
+class JaxTrainer:
+    """The model, Adam and the jitted train step on the JAX backend; the API of `posekit.train.Trainer`.
+
+    `step(batch)` runs one iteration on a global batch (x, y) in the `posekit.dataset` format and returns
+    the global losses and diagnostics as floats (the keys of `posekit.train.Trainer.step`).
+    distribution: None (one device) or a `keras.distribution.DataParallel` (see `make_distribution`).
+    """
+
+    def __init__(self, config: Config, distribution: keras.distribution.Distribution | None = None):
+        if keras.backend.backend() != "jax":
+            raise ConfigError(f"JaxTrainer needs KERAS_BACKEND=jax, not {keras.backend.backend()}")
+        self.config = config
+        self.distribution = distribution
+        self.replicas = int(distribution.device_mesh.devices.size) if distribution is not None else 1
+        t = config.train
+        if t.batch_size % self.replicas:
+            raise ConfigError(
+                f"train.batch_size={t.batch_size} (the global batch) is not divisible by the "
+                f"{self.replicas} devices of the distribution"
+            )
+        with distribution.scope() if distribution is not None else contextlib.nullcontext():
+            with precision_policy(t.precision):  # "bf16": bfloat16 compute, float32 weights and Adam state
+                self.model: PoseNet = build_model(config)
+            self.optimizer = make_optimizer(t)
+            self.optimizer.build(self.model.trainable_variables)
+            self.model.compile(optimizer=self.optimizer)  # so save_weights/load_weights carry the Adam state
+        self._read_state()
+        d = config.to_dict()
+        key = json.dumps([d["network"], {k: v for k, v in d["train"].items() if k not in _NOT_COMPILED},
+                          config.thresholds.t_joint, self.replicas], sort_keys=True, default=str)
+        if key not in _STEPS:  # stateless: the first trainer's model and optimizer serve every later one
+            _STEPS[key] = jax.jit(_step_function(self.model, self.optimizer, config))
+        self._step = _STEPS[key]
+
+    def _read_state(self) -> None:
+        self._state = (
+            [v.value for v in self.model.trainable_variables],
+            [v.value for v in self.model.non_trainable_variables],
+            [v.value for v in self.optimizer.variables],
+        )
+
+    def _write_state(self) -> None:
+        trainable, non_trainable, opt_vars = self._state
+        for variables, values in ((self.model.trainable_variables, trainable),
+                                  (self.model.non_trainable_variables, non_trainable),
+                                  (self.optimizer.variables, opt_vars)):
+            for variable, value in zip(variables, values, strict=True):
+                variable.assign(value)
+
+    @property
+    def iteration(self) -> int:
+        """Iterations done (the optimizer's step counter, saved with the checkpoint)."""
+        return int(np.asarray(self.optimizer.iterations.value))
+
+    def _put(self, array: np.ndarray) -> Any:
+        array = np.asarray(array)
+        if self.distribution is None:
+            return jnp.asarray(array)
+        return jax.device_put(array, self.distribution.get_data_layout(array.shape).backend_layout)
+
+    def step(self, batch: Batch) -> dict[str, float]:
+        x, y = batch
+        x = {k: self._put(v) for k, v in x.items()}
+        y = {k: self._put(v) for k, v in y.items()}
+        self._state, out = self._step(self._state, x, y)
+        self._write_state()
+        return {k: float(v) for k, v in out.items()}
+
+    def weights_finite(self) -> bool:
+        return all(bool(jnp.all(jnp.isfinite(v))) for v in self._state[0] + self._state[1])
+
+    def save_checkpoint(self, path: Path) -> None:
+        """Model weights + Adam state to `path`, atomically (temp file beside it, then rename); the file
+        format of `posekit.train.Trainer`'s checkpoints."""
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.weights.h5")
+        try:
+            self.model.save_weights(tmp)
+            os.replace(tmp, path)
+        finally:
+            if tmp.exists():
+                tmp.unlink()
+
+    def load_checkpoint(self, path: Path) -> None:
+        self.model.load_weights(path)
+        self._read_state()
