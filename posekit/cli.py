@@ -2,7 +2,8 @@
 
 Each subcommand lives in `posekit/commands/<name>.py` with `register(subparsers)` and a `run(args)`
 that returns the exit status. Heavy imports (TensorFlow, papermill) happen inside `run`, so
-`posekit --help` is instant; TensorFlow's start-up log lines are filtered (`posekit.quiet`). Errors from `posekit.errors` print as one line, without a traceback,
+`posekit --help` is instant; TensorFlow's start-up log lines are filtered (`posekit.quiet`).
+Errors from `posekit.errors` print as one line, without a traceback,
 and exit with status 2.
 """
 
@@ -16,8 +17,9 @@ from posekit.errors import PosekitError
 from posekit.quiet import import_tensorflow, quiet_environment
 
 #: Subcommands in pipeline order.
-SUBCOMMANDS: tuple[str, ...] = ("info", "synth", "model", "train", "predict", "evaluate", "gridsearch", "reproduce",
-                                "compare")
+SUBCOMMANDS: tuple[str, ...] = (
+    "info", "synth", "model", "train", "predict", "evaluate", "gridsearch", "reproduce", "compare",
+)
 #: The subcommands that run TensorFlow: it is imported for them through `posekit.quiet` (without its
 #: start-up log lines) before the command runs. `reproduce`'s notebook kernels inherit the environment.
 TENSORFLOW_COMMANDS = ("model", "train", "predict", "gridsearch")

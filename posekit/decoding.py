@@ -122,7 +122,9 @@ def decode_single_person(
     return apply_joint_thresholds(joints, t_joint, t_person)
 
 
-def apply_joint_thresholds(joints: np.ndarray, t_joint: float, t_person: float) -> tuple[np.ndarray, np.ndarray]:
+def apply_joint_thresholds(
+    joints: np.ndarray, t_joint: float, t_person: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Drop joints below t_joint and persons whose kept joints sum below t_person. Paper §2.
 
     joints:  (N, J, 3) x, y, value (any coordinates: only the values are read); NaN rows stay dropped.
@@ -174,7 +176,7 @@ def heatmap_to_image(
 
 
 def to_person(pose: np.ndarray, track_id: int | None = None) -> Person:
-    """A predicted person from its decoded pose (15, 3): image x, y and heatmap value per joint (NaN: dropped).
+    """A predicted person from its decoded pose (15, 3): image x, y, heatmap value per joint (NaN: dropped).
 
     The `Person` the PoseTrack files hold: joints (15, 3) image x, y and visible 1 (NaN for dropped joints),
     `scores` the heatmap values. Not in the paper: the scores the evaluation reads — a joint's score is its

@@ -1,4 +1,4 @@
-"""Test-time geometry: the letterbox of paper §2.1 and the affine helpers every stage shares; pure numpy + OpenCV.
+"""Test-time geometry: the letterbox of paper §2.1 and the affine helpers every stage shares (numpy, OpenCV).
 
 Paper §2.1: "every input image is scaled with fixed aspect ratio to fit this size" (896 × 512).
 Inference letterboxes each frame (`letterbox`) and maps predictions back (`invert_affine`,

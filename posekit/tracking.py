@@ -199,7 +199,7 @@ class GeometricTracker:
 def track_steps(
     poses_per_frame: Sequence[Sequence[np.ndarray] | np.ndarray], t_pose_dist: float, t_max_age: int
 ) -> list[TrackStep]:
-    """`GeometricTracker.step` for every frame of a video with a fresh tracker (notebook 05's tracker figure)."""
+    """`GeometricTracker.step` for every frame of a video, with a fresh tracker (notebook 05's figure)."""
     tracker = GeometricTracker(t_pose_dist, t_max_age)
     return [tracker.step(poses) for poses in poses_per_frame]
 

@@ -29,7 +29,8 @@ IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp")
 
 
 def open_frames(path: str | os.PathLike[str]) -> tuple[Iterator[np.ndarray], int | None, float, list[str]]:
-    """Frames of a video file or an image folder: (iterator of (H, W, 3) uint8 RGB, count or None, fps, names).
+    """Frames of a video file or an image folder: (iterator of (H, W, 3) uint8 RGB, count or None, fps,
+    names).
 
     names: per-frame names for the JSON (image file names, or frame numbers of a video). Raises DataError
     naming the file when it is missing, unreadable, or holds no frame.
@@ -39,7 +40,8 @@ def open_frames(path: str | os.PathLike[str]) -> tuple[Iterator[np.ndarray], int
         files = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
         if not files:
             raise DataError(path, f"no image files ({', '.join(IMAGE_SUFFIXES)}) in this folder")
-        return (read_image(f, frame=i) for i, f in enumerate(files)), len(files), 10.0, [f.name for f in files]
+        frames = (read_image(f, frame=i) for i, f in enumerate(files))
+        return frames, len(files), 10.0, [f.name for f in files]
     if not path.exists():
         raise DataError(path, "no such video file or frame folder")
     cap = cv2.VideoCapture(str(path))
@@ -71,7 +73,7 @@ def open_frames(path: str | os.PathLike[str]) -> tuple[Iterator[np.ndarray], int
 
 
 def draw_tracked(image: np.ndarray, persons: list[Any]) -> np.ndarray:
-    """A copy of `image` (H, W, 3) uint8 RGB with each skeleton in its track colour and its ID (posekit.viz)."""
+    """A copy of `image` (H, W, 3) uint8 RGB, each skeleton in its track colour with its ID (posekit.viz)."""
     return draw_frame(image, Frame(image="", persons=persons), head_boxes=False, ignore_regions=False)
 
 
@@ -96,8 +98,8 @@ def frame_json(index: int, name: str, persons: list[Any]) -> dict[str, Any]:
 
 
 def predict_video(
-    predictor: Any, source: str | os.PathLike[str], out: str | os.PathLike[str], max_frames: int | None = None,
-    quiet: bool = False,
+    predictor: Any, source: str | os.PathLike[str], out: str | os.PathLike[str],
+    max_frames: int | None = None, quiet: bool = False,
 ) -> tuple[int, float, Path]:
     """Tracked poses on a video file or frame folder: OUT/<name>_tracked.mp4 (skeletons in track colours, IDs)
     and one JSON per frame in OUT/<name>_poses/; returns (frames, seconds, video path).
