@@ -98,7 +98,8 @@ from posekit.fileio import atomic_write_json
 if synthetic_preset:
     from posekit.data.synthetic import ensure_dataset
 
-    ensure_dataset(data_dir, preset=synthetic_preset, seed=seed, progress=False)
+    meta = ensure_dataset(data_dir, preset=synthetic_preset, seed=seed, progress=False, log=None)
+    print(f"synthetic data ({synthetic_preset} preset, seed {seed}): fingerprint {meta['fingerprint'][:12]}")
 train_sequences = read_split(data_dir, "train")
 val_sequences = read_split(data_dir, "val")
 stats = {split: dataset_summary(seqs) for split, seqs in (("train", train_sequences), ("val", val_sequences))}
