@@ -93,7 +93,7 @@ class TrainConfig:
     """Paper §4, optimisation."""
 
     learning_rate: float = 0.00005  # §4: "Adam ... with a learning rate of 0.00005"
-    batch_size: int = 4  # §4: "mini-batch size of 4"
+    batch_size: int = 4  # §4: "mini-batch size of 4" (persons of interest; see persons_per_image)
     iterations: int = 1_000_000  # §4: "optimize the networks for 1,000,000 iterations"
     adam_beta_1: float = 0.9  # §4: Adam's "proposed default parameters" [Kingma & Ba]
     adam_beta_2: float = 0.999  # §4: idem
@@ -110,9 +110,10 @@ class TrainConfig:
     # Not in the paper: the recipe fields below. Their paper values (the defaults) reproduce §4 exactly;
     # the `cpu` profile changes them to learn within a CPU budget (README "DESIGN notes", ablation table).
     # persons_per_image: persons of interest posed per image of the mini-batch. The paper's "mini-batch
-    # size of 4" does not say whether it counts images or persons; 1 (one person per image, batch_size
-    # images) is the plain reading. K > 1 runs component 1 once per image and component 2 for K persons
-    # of that image, sharing component 1's cost over K single-person losses.
+    # size of 4" does not say whether it counts images or persons; `batch_size` counts persons of interest
+    # (single-person losses), on batch_size / persons_per_image images. 1 (4 persons on 4 images) is the
+    # plain reading. K > 1 runs component 1 once per image and component 2 for K persons of that image,
+    # sharing component 1's cost over K single-person losses. batch_size must be a multiple of K.
     persons_per_image: int = 1
     # multi_person_loss_weight: weight of an extra L2 loss on the multi-person heatmaps against the
     # multi-person joint targets (max over the Gaussians of every annotated person's joints, masked by
@@ -174,17 +175,26 @@ def _scaled_translation(width: int) -> tuple[float, float]:
 
 def _make_profiles() -> dict[str, Config]:
     paper = Config(profile="paper")
-    cpu_net = NetworkConfig(input_width=448, input_height=256, num_filters=32, num_levels=5)
+    # The `cpu` recipe: the paper's method within 70 TFLOP of training compute (`posekit model --profile cpu`),
+    # about 12 minutes at 0.7 of the matmul rate of a 2-core AVX2 CPU (139 GFLOP/s). Each change below is a
+    # field marked `Not in the paper` with its measured ablation row (scripts/ablation.py, README).
+    cpu_net = NetworkConfig(
+        input_width=448, input_height=256, num_filters=32, num_levels=5,
+        first_block_filters=8,  # component 1: 4.1 -> 1.55 GFLOP; the full-resolution block only sees edges
+    )
     cpu = Config(
         profile="cpu",
         network=cpu_net,
         augment=AugmentConfig(translation_px=_scaled_translation(cpu_net.input_width)),
-        # Not the paper's schedule: 3,500 iterations instead of 1,000,000 (0.35 %), so that training fits in
-        # the ~15 minutes a 2-core CPU has within `make reproduce`. With the paper's learning rate the
-        # single-person heatmaps (filtered × multi-person, a product of two untrained outputs) have barely left
-        # their starting plateau after 3,000 iterations (Table 1 Total 6.5 on the synthetic val split); 20× the
-        # paper's rate (0.001) gets through it in the budget (measured: README "DESIGN notes").
-        train=TrainConfig(iterations=3500, learning_rate=0.001, checkpoint_every=250, log_every=25),
+        train=TrainConfig(
+            # 3,750 iterations instead of 1,000,000 (0.4 %) at 20× the paper's rate, decayed to 0 (cosine);
+            # the paper's constant 0.00005 barely leaves the starting plateau in that time.
+            iterations=3750, learning_rate=0.001, lr_schedule="cosine", warmup_iterations=100,
+            persons_per_image=2,  # the paper's mini-batch of 4 persons of interest, on 2 images
+            multi_person_loss_weight=1.0,  # the multi-person heatmaps get their own target
+            heatmap_init_scale=0.01, filtered_init=0.5,  # no saturated tanh at the start, no product saddle
+            checkpoint_every=250, log_every=25,
+        ),
     )
     tiny_net = NetworkConfig(input_width=224, input_height=128, num_filters=16, num_levels=4)
     tiny = Config(
@@ -281,6 +291,15 @@ def from_dict(data: dict[str, Any], base: Config | None = None) -> Config:
     return dataclasses.replace(base, **sections)
 
 
+def from_saved_dict(data: dict[str, Any]) -> Config:
+    """A Config from a dict that `to_dict` wrote (a model's or a run's saved config). Keys it lacks are fields
+    added after it was written; they take the dataclass defaults, which are the paper's values and the
+    behaviour of the code that wrote it — not the named profile's current values, which may have changed."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"a config must be a mapping, got {type(data).__name__}")
+    return from_dict(data, base=Config(profile=str(data.get("profile", "paper"))))
+
+
 def _parse_literal(text: str) -> Any:
     """Parse an override value: JSON first (numbers, true/false, [a, b]), else a plain string."""
     try:
@@ -306,8 +325,9 @@ def apply_overrides(config: Config, overrides: list[str] | tuple[str, ...]) -> C
     return from_dict(nested, base=config)
 
 
-def load_config(path: str | os.PathLike[str]) -> Config:
-    """Read a config from JSON or YAML (by extension)."""
+def load_config(path: str | os.PathLike[str], saved: bool = False) -> Config:
+    """Read a config from JSON or YAML (by extension). Missing keys take the named profile's values, or with
+    `saved` (a file `save_config` wrote, e.g. a run's config.json) the dataclass defaults (`from_saved_dict`)."""
     path = Path(path)
     try:
         text = path.read_text()
@@ -323,7 +343,7 @@ def load_config(path: str | os.PathLike[str]) -> Config:
     except Exception as err:  # noqa: BLE001 - any parser error becomes one line
         raise ConfigError(f"{path}: not valid {'YAML' if path.suffix in ('.yaml', '.yml') else 'JSON'} ({err})") from None
     try:
-        return from_dict(data)
+        return from_saved_dict(data) if saved else from_dict(data)
     except ConfigError as err:
         raise ConfigError(f"{path}: {err}") from None
 

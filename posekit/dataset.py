@@ -14,9 +14,10 @@ targets (`posekit.targets`) at the heatmap resolution:
          "multi_person_heatmaps": (h, w, 15) float32, max over the joint Gaussians of every annotated person}
 
 with H × W the input size and h × w = H/stride × W/stride. `TrainingBatches` stacks them with a
-leading batch axis B = `config.train.batch_size` (images). With `train.persons_per_image` K > 1 (not in
-the paper) each image carries K persons of interest and the per-person entries (`PERSON_KEYS`) have
-B·K rows, image b's persons at rows b·K .. b·K + K - 1.
+leading batch axis B = `config.train.batch_size` (persons of interest, the paper's 4). With
+`train.persons_per_image` K > 1 (not in the paper) a batch holds B / K images, each with K persons of
+interest: the per-person entries (`PERSON_KEYS`) have B rows, image b's persons at rows b·K .. b·K + K - 1,
+the per-image entries B / K rows.
 
 Determinism: sample b of batch i in epoch e draws everything (frame, person, augmentation) from
 `numpy.random.default_rng([seed, e, i, b])`, so a batch depends only on (seed, epoch, index), not on
@@ -33,7 +34,7 @@ import numpy as np
 from posekit.augment import augment_sample, sample_augmentation
 from posekit.config import Config
 from posekit.data.schema import Sequence
-from posekit.errors import DataError
+from posekit.errors import ConfigError, DataError
 from posekit.imageio import read_image
 from posekit.targets import (
     head_mask,
@@ -139,7 +140,11 @@ class TrainingBatches(keras.utils.PyDataset):
         self.config = config
         self.seed = int(seed)
         self.augment = augment
-        self.batch_size = config.train.batch_size
+        self.batch_size = config.train.batch_size  # persons of interest per batch
+        k = config.train.persons_per_image
+        if k < 1 or self.batch_size % k:
+            raise ConfigError(f"train.batch_size={self.batch_size} must be a multiple of train.persons_per_image={k}")
+        self.images_per_batch = self.batch_size // k
         self.epoch = 0
         #: (sequence index, frame index, indices of persons with a head box) per usable frame.
         self.frames: list[tuple[int, int, list[int]]] = []
@@ -151,7 +156,7 @@ class TrainingBatches(keras.utils.PyDataset):
         if not self.frames:
             names = ", ".join(seq.name for seq in self.sequences) or "no sequences"
             raise DataError(names, "no labelled frame with a person that has a head box")
-        self.steps_per_epoch = steps_per_epoch or math.ceil(len(self.frames) / self.batch_size)
+        self.steps_per_epoch = steps_per_epoch or math.ceil(len(self.frames) / self.images_per_batch)
 
     def __len__(self) -> int:
         return self.steps_per_epoch
@@ -172,7 +177,7 @@ class TrainingBatches(keras.utils.PyDataset):
     def __getitem__(self, index: int) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
         if not 0 <= index < len(self):
             raise IndexError(f"batch index {index} out of range [0, {len(self)})")
-        samples = [self.sample(index, b) for b in range(self.batch_size)]
+        samples = [self.sample(index, b) for b in range(self.images_per_batch)]
         # Per-person entries of K-person samples are flattened to B·K rows, image b's persons together.
         stack = lambda v: np.concatenate(v) if self.config.train.persons_per_image > 1 else np.stack(v)
         x = {k: (stack if k in PERSON_KEYS else np.stack)([xs[k] for xs, _ in samples]) for k in samples[0][0]}

@@ -53,7 +53,7 @@ from typing import Any
 import keras
 from keras import ops
 
-from posekit.config import Config, NetworkConfig, TrainConfig, from_dict, load_config
+from posekit.config import Config, NetworkConfig, TrainConfig, from_saved_dict, load_config
 from posekit.errors import ConfigError, DataError
 
 OUTPUT_KEYS = ("multi_person_heatmaps", "head_heatmap", "filtered_heatmaps", "single_person_heatmaps")
@@ -242,7 +242,7 @@ class PoseNet(keras.Model):
         if config is None:
             config = Config()
         elif isinstance(config, dict):
-            config = from_dict(config)
+            config = from_saved_dict(config)
         self.config = config
         t = config.train
         self.component1 = build_component1(config.network, t.seed, t.heatmap_init_scale)
@@ -386,21 +386,23 @@ def make_optimizer(train: TrainConfig) -> keras.optimizers.Optimizer:
 
 def training_flops(config: Config, c1_gflop: float | None = None, c2_gflop: float | None = None) -> float:
     """Training compute of `config` in FLOP, counted analytically (not measured): per iteration, component 1
-    for `batch_size` images and component 2 for `batch_size · persons_per_image` persons of interest,
+    for `batch_size / persons_per_image` images and component 2 for `batch_size` persons of interest,
     forward + backward ≈ 3 × forward (the usual 1 + 2 count), times `iterations`. Layer FLOPs as in
     `model_summary` (2 × multiply-accumulates of the convolutions); pass them when already computed."""
     if c1_gflop is None or c2_gflop is None:
         _, _, c1_gflop, c2_gflop = model_summary(config)
     t = config.train
-    return 3.0 * (t.batch_size * c1_gflop + t.batch_size * t.persons_per_image * c2_gflop) * 1e9 * t.iterations
+    images = t.batch_size / t.persons_per_image
+    return 3.0 * (images * c1_gflop + t.batch_size * c2_gflop) * 1e9 * t.iterations
 
 
 def training_compute_line(config: Config, c1_gflop: float | None = None, c2_gflop: float | None = None) -> str:
     """`training compute: N TFLOP` with how it is counted (the last line of `posekit model`)."""
     t = config.train
     tflop = training_flops(config, c1_gflop, c2_gflop) / 1e12
-    return (f"training compute: {tflop:,.1f} TFLOP ({t.iterations:,} iterations × 3 × ({t.batch_size} images × "
-            f"component 1 + {t.batch_size * t.persons_per_image} persons × component 2))")
+    images = t.batch_size // max(1, t.persons_per_image)
+    return (f"training compute: {tflop:,.1f} TFLOP ({t.iterations:,} iterations × 3 × ({images} images × "
+            f"component 1 + {t.batch_size} persons × component 2))")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -437,7 +439,7 @@ def load_model(path_or_run_dir: str | os.PathLike[str]) -> PoseNet:
         config_path = path / "config.json"
         path = path / "model.keras"
         if config_path.exists():
-            run_config = load_config(config_path)
+            run_config = load_config(config_path, saved=True)
     if not path.exists():
         raise DataError(path, "no such model file (train first: posekit train ... --out RUN_DIR)")
     try:

@@ -63,7 +63,6 @@ from posekit.fileio import atomic_write_text
 from posekit.model import (
     PoseNet,
     build_model,
-    learning_rate,
     loss_terms,
     make_optimizer,
     precision_policy,
@@ -312,8 +311,10 @@ def _rewrite_csv(path: Path, upto: int) -> None:
 
 def check_recipe(t: TrainConfig) -> None:
     """ConfigError for recipe fields (the `Not in the paper` ones of `TrainConfig`) out of range."""
-    if t.persons_per_image < 1:
-        raise ConfigError(f"train.persons_per_image must be >= 1, got {t.persons_per_image}")
+    if t.persons_per_image < 1 or t.batch_size % t.persons_per_image:
+        raise ConfigError(
+            f"train.persons_per_image must be >= 1 and divide train.batch_size={t.batch_size}, got {t.persons_per_image}"
+        )
     if t.multi_person_loss_weight < 0 or not math.isfinite(t.multi_person_loss_weight):
         raise ConfigError(f"train.multi_person_loss_weight must be a finite number >= 0, got {t.multi_person_loss_weight}")
     if t.lr_schedule not in ("constant", "cosine"):
@@ -355,7 +356,7 @@ def train(
     final_path = run_dir / "model.keras"
     csv_path = run_dir / "losses.csv"
     if checkpoint.exists() and config_path.exists():
-        _check_resumable(load_config(config_path), config, run_dir)
+        _check_resumable(load_config(config_path, saved=True), config, run_dir)
 
     keras.utils.set_random_seed(t.seed)
     trainer = make_trainer(config, strategy)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import json
 
 import pytest
@@ -51,11 +53,16 @@ def test_every_profile_keeps_the_lowest_level_whole_at_7x4(name):
 def test_small_profiles_change_sizes_only(name):
     c, p = get_profile(name), get_profile("paper")
     assert c.targets == p.targets and c.thresholds == p.thresholds
-    assert c.train.batch_size == p.train.batch_size
+    assert c.train.batch_size == p.train.batch_size  # the paper's 4 persons of interest per mini-batch
     if name == "tiny":
         assert c.train.learning_rate == p.train.learning_rate
     else:  # the shortened cpu schedule uses 20× the paper's learning rate (see posekit.config)
         assert c.train.learning_rate == pytest.approx(20 * p.train.learning_rate)
+    # The paper's recipe at this size is the same profile with the `Not in the paper` recipe fields reset.
+    fields = {"persons_per_image", "multi_person_loss_weight", "lr_schedule", "warmup_iterations",
+              "heatmap_init_scale", "filtered_init", "learning_rate", "iterations", "checkpoint_every", "log_every"}
+    reset = dataclasses.replace(c.train, **{f: getattr(p.train, f) for f in fields})
+    assert reset == p.train
     # translation scales with the input width: 100 px at 896 px.
     assert c.augment.translation_px[1] == pytest.approx(100 * c.network.input_width / 896)
 

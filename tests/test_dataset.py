@@ -189,13 +189,13 @@ def test_keras_worker_threads_give_the_same_batches(sequence):
 
 
 def test_persons_per_image_shares_one_augmented_image(sequence):
-    """K persons of interest per image (train.persons_per_image): one image per sample, B·K person rows,
+    """K persons of interest per image (train.persons_per_image): batch_size persons on batch_size / K images,
     image b's persons at rows b·K .. b·K + K - 1, each posed on the same augmented image."""
     k = 3
-    cfg = TINY.replace(train=dataclasses.replace(TINY.train, persons_per_image=k))
+    cfg = TINY.replace(train=dataclasses.replace(TINY.train, persons_per_image=k, batch_size=2 * k))
     ds = TrainingBatches([sequence], cfg, seed=1, workers=1)
     x, y = ds[0]
-    b = cfg.train.batch_size
+    b = 2  # images
     assert x["image"].shape == (b, 128, 224, 3) and y["head_heatmap"].shape == (b, 32, 56, 1)
     assert x["head_mask"].shape == (b * k, 32, 56, 1)
     assert y["joint_heatmaps"].shape == (b * k, 32, 56, 15) and y["joint_weights"].shape == (b * k, 15)

@@ -17,7 +17,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "(single-person U-Net) with its output shape, parameters and GFLOP (2 × multiply-accumulates), "
             "then the totals. Component 1 runs once per frame, component 2 once per detected head. The last "
             "line is the training compute of the profile's recipe (forward + backward ≈ 3 × forward, per "
-            "iteration batch_size images and batch_size × persons_per_image persons, times iterations)."
+            "iteration batch_size / persons_per_image images and batch_size persons, times iterations)."
         ),
     )
     add_config_arguments(p, "paper", "network profile (default: paper, the paper's sizes)", "network.num_filters=64")
