@@ -68,15 +68,17 @@ def train_step_seconds(profile: str = "cpu", precision: str = "fp32", steps: int
 
     config = get_profile(profile)
     config = dataclasses.replace(config, train=dataclasses.replace(config.train, precision=precision))
-    n, B = config.network, config.train.batch_size
+    n, B = config.network, config.train.batch_size  # B persons of interest on B / K images
+    images = B // config.train.persons_per_image
     h, w = n.heatmap_height, n.heatmap_width
     rng = np.random.default_rng(0)
-    x = {"image": rng.uniform(-1, 1, (B, n.input_height, n.input_width, 3)).astype(np.float32),
+    x = {"image": rng.uniform(-1, 1, (images, n.input_height, n.input_width, 3)).astype(np.float32),
          "head_mask": rng.uniform(0, 1, (B, h, w, 1)).astype(np.float32)}
-    y = {"head_heatmap": rng.uniform(0, 1, (B, h, w, 1)).astype(np.float32),
-         "loss_mask": np.ones((B, h, w, 1), np.float32),
+    y = {"head_heatmap": rng.uniform(0, 1, (images, h, w, 1)).astype(np.float32),
+         "loss_mask": np.ones((images, h, w, 1), np.float32),
          "joint_heatmaps": rng.uniform(0, 1, (B, h, w, 15)).astype(np.float32),
-         "joint_weights": np.ones((B, 15), np.float32)}
+         "joint_weights": np.ones((B, 15), np.float32),
+         "multi_person_heatmaps": rng.uniform(0, 1, (images, h, w, 15)).astype(np.float32)}
     trainer = Trainer(config)
     trainer.step((x, y))  # trace
     times = []
@@ -93,13 +95,13 @@ def _train_figures(peak: float, steps: int = 8) -> list[dict]:
     if keras.backend.backend() != "tensorflow":
         return []
     from posekit.config import get_profile
-    from posekit.model import model_summary
+    from posekit.model import model_summary, training_flops
 
     config = get_profile("cpu")
     B = config.train.batch_size
     _, _, g1, g2 = model_summary(config)
     # A training step ≈ 3 forward passes (forward, gradients w.r.t. activations and w.r.t. weights).
-    flops = 3 * B * (g1 + g2)
+    flops = training_flops(config, g1, g2) / config.train.iterations / 1e9
     figures = []
     steps_by_precision = {}
     for precision in ("fp32", "bf16"):

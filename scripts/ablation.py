@@ -139,7 +139,44 @@ def main(argv: list[str] | None = None) -> int:
             w.writerows(done[r[0]] for r in ROWS if r[0] in done)
         os.replace(tmp, table_path)
         write_markdown([done[r[0]] for r in ROWS if r[0] in done], args.out / "ablation.md")
+    plot_curves(args.out, [r[0] for r in ROWS if r[0] in done], args.extra)
     return 0
+
+
+def plot_curves(out: Path, names: list[str], extra: list[str]) -> None:
+    """OUT/ablation_curves.png: per row, the pose loss, the multi-person L2 and the share of joints above
+    t_joint against the training compute spent so far (TFLOP), so rows of different cost compare fairly."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from posekit.config import apply_overrides, get_profile
+    from posekit.model import training_flops
+
+    overrides = {r[0]: r[2] for r in ROWS}
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
+    for name in names:
+        path = out / name / "losses.csv"
+        if not path.exists():
+            continue
+        df = pd.read_csv(path)
+        cfg = apply_overrides(get_profile("cpu"), overrides[name] + extra)
+        per_it = training_flops(cfg) / 1e12 / cfg.train.iterations
+        x = df["iteration"] * per_it
+        for ax, column in zip(axes, ("pose_loss", "multi_l2", "joints_found")):
+            ax.plot(x, df[column].rolling(8, min_periods=1).median(), label=name)
+    for ax, title in zip(axes, ("pose loss (single-person L2; 94 = all-zero)", "multi-person heatmap L2 vs its target",
+                                "share of annotated joints with single-person peak ≥ t_joint")):
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel("training compute so far (TFLOP)")
+        ax.grid(alpha=0.3)
+    axes[2].legend(fontsize=8)
+    fig.suptitle("cpu recipe ablation on the synthetic data (scripts/ablation.py; rolling median of 8 log rows)")
+    fig.tight_layout()
+    fig.savefig(out / "ablation_curves.png", dpi=90)
+    plt.close(fig)
 
 
 def write_markdown(rows: list[dict], path: Path) -> None:
