@@ -13,6 +13,7 @@ import argparse
 import importlib
 import sys
 
+from posekit.backend import keras_backend
 from posekit.errors import PosekitError
 from posekit.quiet import import_tensorflow, quiet_environment
 
@@ -51,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     quiet_environment()
     try:
-        if args.command in TENSORFLOW_COMMANDS:
+        if args.command in TENSORFLOW_COMMANDS and keras_backend() == "tensorflow":  # not under KERAS_BACKEND=jax
             import_tensorflow()
         return int(args.func(args) or 0)
     except PosekitError as err:

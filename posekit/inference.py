@@ -122,14 +122,13 @@ class Predictor:
         precision: str = "fp32",
     ):
         import keras
-        import tensorflow as tf
 
         from posekit.errors import ConfigError
         from posekit.model import single_person_heatmaps, split_component2, with_precision
 
-        if keras.backend.backend() != "tensorflow":
-            # Not built: a jax.jit twin of the two compiled calls below.
-            raise ConfigError(f"the Predictor runs on the TensorFlow backend, not KERAS_BACKEND={keras.backend.backend()}")
+        backend = keras.backend.backend()
+        if backend not in ("tensorflow", "jax"):
+            raise ConfigError(f"the Predictor runs on the TensorFlow or JAX backend, not KERAS_BACKEND={backend}")
 
         if config is not None and getattr(model, "config", None) is not None and config.network != model.config.network:
             raise ConfigError(f"the config's network section differs from the model's ({config.profile} vs "
@@ -150,6 +149,13 @@ class Predictor:
         h, w = net.heatmap_height, net.heatmap_width
         comp1, comp2 = model.component1, model.component2
         channels = int(comp2.inputs[0].shape[-1])
+        if backend == "jax":  # jax.jit twins of the two tf.functions below (posekit.inference_jax)
+            from posekit.inference_jax import compiled_calls, to_device
+
+            self._component1, self._component2 = compiled_calls(model, self.batch_size, self.head_chunk)
+            self._to_device = to_device
+            return
+        import tensorflow as tf
 
         # One trace each: the batch dimension is None in the signatures, so neither a new number of
         # frames nor a new number of heads retraces.
@@ -179,7 +185,7 @@ class Predictor:
 
         self._component1 = component1
         self._component2 = component2
-        self._tf = tf
+        self._to_device = lambda a: tf.convert_to_tensor(a, tf.float32)
 
     # -----------------------------------------------------------------------------------------
     # The network
@@ -208,9 +214,9 @@ class Predictor:
         for batch in _batches(images, self.batch_size):
             x, M = self.prepare(batch)
             features, multi, head = self._component1(x)
-            parts["features"].append(features.numpy())
-            parts["multi_person_heatmaps"].append(multi.numpy())
-            parts["head_heatmap"].append(head.numpy())
+            parts["features"].append(np.asarray(features))
+            parts["multi_person_heatmaps"].append(np.asarray(multi))
+            parts["head_heatmap"].append(np.asarray(head))
             matrices.append(M)
         if not matrices:
             raise ValueError("run_network needs at least one frame")
@@ -256,16 +262,15 @@ class Predictor:
         if k == 0:
             empty = np.zeros((0, h, w, self.config.network.num_joints), np.float32)
             return empty, empty.copy()
-        tf = self._tf
-        features = tf.convert_to_tensor(features, tf.float32)
-        multi = tf.convert_to_tensor(multi_person_heatmaps, tf.float32)
+        features = self._to_device(features)
+        multi = self._to_device(multi_person_heatmaps)
         masked = np.asarray(masked_head_heatmap, dtype=np.float32)
         filtered, single = [], []
         for start in range(0, k, self.head_chunk):
             sl = slice(start, start + self.head_chunk)
             f, s = self._component2(features, multi, masked[sl], frame_index[sl])
-            filtered.append(f.numpy())
-            single.append(s.numpy())
+            filtered.append(np.asarray(f))
+            single.append(np.asarray(s))
         return np.concatenate(filtered), np.concatenate(single)
 
     # -----------------------------------------------------------------------------------------
@@ -335,7 +340,7 @@ class Predictor:
         x, matrices = self.prepare(images)
         t0 = self._tick("letterbox", t0)
         features, multi, head = self._component1(x)
-        net = {"features": features, "multi_person_heatmaps": multi, "head_heatmap": head.numpy(),
+        net = {"features": features, "multi_person_heatmaps": multi, "head_heatmap": np.asarray(head),
                "letterbox": matrices}
         self._tick("component1", t0)
         return self.decode(net, [(image.shape[1], image.shape[0]) for image in images]).persons

@@ -30,6 +30,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from posekit.backend import keras_backend
 from posekit.config import Config, apply_overrides, get_profile, save_config
 from posekit.errors import PosekitError
 from posekit.fileio import atomic_write_json
@@ -208,6 +209,7 @@ def reproduce(spec: RunSpec, stages: list[str] | None = None, force: bool = Fals
         "overrides": list(spec.overrides),
         "config": config.to_dict(),
         "packages": package_versions(),
+        "backend": keras_backend(),  # the notebooks' kernels inherit KERAS_BACKEND
         "git_commit": git_commit(),
         "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},
         "code_fingerprint": code_fingerprint(),

@@ -10,8 +10,9 @@ machine with JAX and Keras only.
 Not in the paper (how, not what):
 - One jitted, stateless step: `model.stateless_call` (its `losses` are the regularizers' L2 decay of the
   values passed in), `jax.value_and_grad`, `optimizer.stateless_apply`. The state (weights, Adam moments,
-  the step counter) lives in JAX arrays between steps and is assigned back to the Keras variables after
-  each step, so `model`, `optimizer.iterations` and the checkpoint always show the current state.
+  the step counter) is read from the Keras variables before each step and assigned back after it (JAX
+  arrays: no copies), so `model`, `optimizer.iterations`, `model.set_weights` and the checkpoint behave
+  as with the TensorFlow `Trainer`.
 - `strategy="mirrored"` is data parallelism over the local devices with `keras.distribution.DataParallel`:
   weights replicated, each batch entry sharded along its first axis (images for the per-image entries,
   persons for the per-person ones: image b's persons are rows b·K .. b·K + K - 1, so the shards line up).
@@ -129,23 +130,23 @@ class JaxTrainer:
             self.optimizer = make_optimizer(t)
             self.optimizer.build(self.model.trainable_variables)
             self.model.compile(optimizer=self.optimizer)  # so save_weights/load_weights carry the Adam state
-        self._read_state()
         d = config.to_dict()
-        key = json.dumps([d["network"], {k: v for k, v in d["train"].items() if k not in _NOT_COMPILED},
+        skip = _NOT_COMPILED + (("iterations",) if t.lr_schedule == "constant" else ())  # cosine: in the step
+        key = json.dumps([d["network"], {k: v for k, v in d["train"].items() if k not in skip},
                           config.thresholds.t_joint, self.replicas], sort_keys=True, default=str)
         if key not in _STEPS:  # stateless: the first trainer's model and optimizer serve every later one
             _STEPS[key] = jax.jit(_step_function(self.model, self.optimizer, config))
         self._step = _STEPS[key]
 
-    def _read_state(self) -> None:
-        self._state = (
+    def _state(self) -> tuple[list, list, list]:
+        return (
             [v.value for v in self.model.trainable_variables],
             [v.value for v in self.model.non_trainable_variables],
             [v.value for v in self.optimizer.variables],
         )
 
-    def _write_state(self) -> None:
-        trainable, non_trainable, opt_vars = self._state
+    def _write_state(self, state: tuple[list, list, list]) -> None:
+        trainable, non_trainable, opt_vars = state
         for variables, values in ((self.model.trainable_variables, trainable),
                                   (self.model.non_trainable_variables, non_trainable),
                                   (self.optimizer.variables, opt_vars)):
@@ -167,12 +168,12 @@ class JaxTrainer:
         x, y = batch
         x = {k: self._put(v) for k, v in x.items()}
         y = {k: self._put(v) for k, v in y.items()}
-        self._state, out = self._step(self._state, x, y)
-        self._write_state()
+        state, out = self._step(self._state(), x, y)
+        self._write_state(state)
         return {k: float(v) for k, v in out.items()}
 
     def weights_finite(self) -> bool:
-        return all(bool(jnp.all(jnp.isfinite(v))) for v in self._state[0] + self._state[1])
+        return all(bool(jnp.all(jnp.isfinite(v.value))) for v in self.model.weights)
 
     def save_checkpoint(self, path: Path) -> None:
         """Model weights + Adam state to `path`, atomically (temp file beside it, then rename); the file
@@ -187,4 +188,3 @@ class JaxTrainer:
 
     def load_checkpoint(self, path: Path) -> None:
         self.model.load_weights(path)
-        self._read_state()

@@ -134,5 +134,8 @@ def run(args: argparse.Namespace) -> int:
         where = f"{video} and {video.with_name(video.stem.removesuffix('_tracked') + '_poses')}/"
     fps = frames / seconds if seconds > 0 else float("inf")
     shares = ", ".join(f"{k} {v:.1f} s" for k, v in predictor.timings.items())
-    print(f"posekit predict: {frames} frames in {seconds:.1f} s = {fps:.2f} frames/s ({shares}); wrote {where}")
+    from posekit.backend import describe
+
+    print(f"posekit predict: {frames} frames in {seconds:.1f} s = {fps:.2f} frames/s ({shares}); wrote {where}; "
+          f"backend {describe()}")
     return 0

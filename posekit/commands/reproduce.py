@@ -38,5 +38,6 @@ def run(args: argparse.Namespace) -> int:
     spec = RunSpec(profile=args.profile, data=args.data, out=args.out, seed=args.seed,
                    overrides=tuple(args.overrides))
     manifest = reproduce(spec, stages=args.stages, force=args.force)
-    print(f"results in {spec.run_dir} ({manifest['total_seconds_this_invocation']:.0f} s)")
+    print(f"results in {spec.run_dir} ({manifest['total_seconds_this_invocation']:.0f} s, "
+          f"backend {manifest['backend']})")
     return 0

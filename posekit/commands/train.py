@@ -35,6 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from posekit.backend import describe
     from posekit.train import train_on_posetrack
 
     config = config_from_args(args)
@@ -42,10 +43,11 @@ def run(args: argparse.Namespace) -> int:
         config, args.data, args.out, split=args.split, strategy=args.strategy, progress=not args.quiet
     )
     if not args.quiet and not result.last_losses:
-        print(f"posekit train: {result.run_dir} is already trained ({result.iterations} iterations)")
+        print(f"posekit train: {result.run_dir} is already trained ({result.iterations} iterations); "
+              f"backend {describe()}")
     elif not args.quiet:
         last = ", ".join(f"{k} {v:.4g}" for k, v in result.last_losses.items())
         resumed = f", resumed from {result.resumed_from}" if result.resumed_from else ""
         print(f"posekit train: {result.iterations} iterations{resumed} in {result.seconds:.0f} s"
-              + (f"; last {last}" if last else "") + f"; model in {result.run_dir / 'model.keras'}")
+              + (f"; last {last}" if last else "") + f"; model in {result.run_dir / 'model.keras'}; backend {describe()}")
     return 0
