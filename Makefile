@@ -16,7 +16,7 @@ $(BIN)/python:
 
 # Re-install whenever pyproject.toml changes.
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,jax]'
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -19,7 +19,10 @@ def _name(requirement: str) -> str:
 
 def test_environment_yml_matches_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    wanted = {_name(r) for r in project["dependencies"]} | {_name(r) for r in project["optional-dependencies"]["dev"]}
+    extras = project["optional-dependencies"]
+    # what `make test` installs: the dependencies and the [dev] and [jax] extras
+    assert "-e '.[dev,jax]'" in (ROOT / "Makefile").read_text()
+    wanted = {_name(r) for r in project["dependencies"]} | {_name(r) for e in ("dev", "jax") for r in extras[e]}
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     names = set()
     for dep in env["dependencies"]:

@@ -1,5 +1,6 @@
 """The five notebooks: committed without outputs, and each writes what it promises when run by papermill
-at the `tiny` profile (`posekit reproduce --profile tiny`, about half a minute)."""
+at the `tiny` profile. The whole `posekit reproduce --profile tiny` (five kernels, training, grid search:
+minutes on 2 cores) is in the `integration` tier; the default tier runs the first stage for real."""
 
 from __future__ import annotations
 
@@ -38,6 +39,24 @@ def test_notebook_is_committed_without_outputs_and_has_one_parameters_cell(path)
     assert "§" in text
 
 
+def test_first_stage_runs_for_real_and_writes_its_outputs_and_the_manifest(tmp_path):
+    # Stage 01 through papermill, as `posekit reproduce --stage 01_data_and_targets` runs it.
+    out = tmp_path / "tiny"
+    logs: list[str] = []
+    manifest = pipeline.reproduce(pipeline.RunSpec(profile="tiny", out=str(out)), stages=["01_data_and_targets"],
+                                  log=logs.append)
+    stem = pipeline.STAGES[0][0]
+    assert (out / f"{stem}.ipynb").exists() and manifest["stages"][stem]["status"] == "done"
+    assert set(manifest["stages"]) == {stem}  # only the stage asked for
+    saved = json.loads((out / "manifest.json").read_text())
+    assert saved["profile"] == "tiny" and len(saved["data_fingerprint"]) == 64
+    assert saved["backend"] == "tensorflow" and saved["packages"]["keras"] != "not installed"
+    stats = json.loads((out / "tables" / "dataset_stats.json").read_text())
+    assert stats["val"]["sequences"] >= 1
+    figures = {p.name for p in (out / "figures").glob("*.png")}
+    assert {"01_ground_truth_frames.png", "01_targets.png", "01_augmentation.png"} <= figures
+
+
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("run") / "tiny"
@@ -47,6 +66,7 @@ def tiny_run(tmp_path_factory):
     return out, manifest, spec, logs
 
 
+@pytest.mark.integration
 def test_tiny_reproduce_writes_every_promised_output(tiny_run):
     run, manifest, _, _ = tiny_run
     for stem, _ in pipeline.STAGES:
@@ -56,6 +76,7 @@ def test_tiny_reproduce_writes_every_promised_output(tiny_run):
     saved = json.loads((run / "manifest.json").read_text())
     assert saved["profile"] == "tiny" and len(saved["data_fingerprint"]) == 64
     assert saved["packages"]["tensorflow"] != "not installed" and "stages" in saved
+    assert saved["backend"] == "tensorflow"
     # 01: statistics and figures
     stats = json.loads((run / "tables" / "dataset_stats.json").read_text())
     assert stats["val"]["sequences"] >= 1
@@ -98,6 +119,7 @@ def test_tiny_reproduce_writes_every_promised_output(tiny_run):
                 assert "PosixPath(" not in text, f"{stem}: {text[:200]!r}"
 
 
+@pytest.mark.integration
 def test_reproduce_again_skips_finished_stages(tiny_run):
     run, _, spec, _ = tiny_run
     logs: list[str] = []
@@ -105,6 +127,7 @@ def test_reproduce_again_skips_finished_stages(tiny_run):
     assert sum("up to date" in line for line in logs) == len(pipeline.STAGES)
 
 
+@pytest.mark.integration
 def test_compare_on_two_small_runs(tiny_run, capsys):
     from posekit import cli
 

@@ -80,8 +80,11 @@ def test_bf16_training_computes_in_bfloat16_keeps_float32_weights_and_learns(tmp
     assert keras.config.dtype_policy().name == "float32"  # the global policy is restored
     for precision, curve in losses.items():
         assert np.all(np.isfinite(curve)) and curve[-1] < 0.8 * curve[0], (precision, curve)
-    # Same start (same seeded weights, same batch): the first losses agree to bfloat16 precision.
-    assert losses["bf16"][0] == pytest.approx(losses["fp32"][0], rel=0.02)
+    # Same start (same seeded weights, same batch): the first losses agree to bfloat16 precision. bfloat16
+    # keeps 8 significant bits (unit roundoff 2**-8 = 0.4 %); the loss ½Σ(out - target)² with random
+    # targets in [0, 1] and outputs near 0 is dominated by the (exact, float32) targets, and the outputs'
+    # rounding, of either sign, averages over 10**5 terms: within 5 units of bfloat16 rounding.
+    assert losses["bf16"][0] == pytest.approx(losses["fp32"][0], rel=5 * 2.0**-8)
     # A bf16-trained model saves and loads as an ordinary (float32-computing) model.
     save_model(trainer.model, tmp_path / "m.keras")
     loaded = load_model(tmp_path / "m.keras")

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from test_train_figures import FigureBatches, make_samples
+from tolerances import F32_EPS
 
 from posekit.cli import main as cli_main
 from posekit.config import get_profile, load_config
@@ -45,26 +46,31 @@ def _kill_at(iteration: int):
 
 
 def test_resume_after_interruption_matches_uninterrupted_run(tmp_path):
-    config = _tiny(iterations=12, checkpoint_every=4, log_every=2)
+    config = _tiny(iterations=6, checkpoint_every=2, log_every=1)
     samples = make_samples(config, frames=3, seed=1)
     batches = FigureBatches(config, samples)
     whole = train(config, batches, tmp_path / "whole", progress=False)
-    assert whole.iterations == 12 and whole.resumed_from == 0
+    assert whole.iterations == 6 and whole.resumed_from == 0
 
     run = tmp_path / "run"
     with pytest.raises(_Kill):
-        train(config, batches, run, hooks=[_kill_at(10)], progress=False)
+        train(config, batches, run, hooks=[_kill_at(5)], progress=False)
     assert (run / CHECKPOINT_NAME).exists() and not (run / "model.keras").exists()
-    assert [r["iteration"] for r in _rows(run)] == ["2", "4", "6", "8", "10"]
+    assert [r["iteration"] for r in _rows(run)] == ["1", "2", "3", "4", "5"]
     (run / ".checkpoint.weights.h5.999.tmp.weights.h5").write_bytes(b"half")  # a write cut short by a kill
     resumed = train(config, batches, run, progress=False)
     assert not list(run.glob(".*"))
-    # Checkpoints at 4 and 8; killed at 10 -> resumes from 8 and ends at 12 like the whole run.
-    assert resumed.resumed_from == 8 and resumed.iterations == 12
+    # Checkpoints at 2 and 4; killed at 5 -> resumes from 4 and ends at 6 like the whole run. The same
+    # steps on the same batches from the same checkpointed state: equal but for a summation order a fresh
+    # tf.function may pick, which moves an Adam update (at most lr per step) only where a gradient rounds
+    # near 0. A wrong resume (Adam moments lost, a batch skipped or repeated) moves weights by O(lr): the
+    # allowance is a fifth of lr, and the float32 rounding of w - update (2 ulp).
+    assert resumed.resumed_from == 4 and resumed.iterations == 6
+    lr = config.train.learning_rate
     for a, b in zip(_weights(whole.model), _weights(resumed.model)):
-        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(a, b, rtol=2 * F32_EPS, atol=0.2 * lr)
     # The CSV has each logged iteration once (rows past the checkpoint were dropped, then re-logged).
-    assert [int(r["iteration"]) for r in _rows(run)] == [2, 4, 6, 8, 10, 12]
+    assert [int(r["iteration"]) for r in _rows(run)] == [1, 2, 3, 4, 5, 6]
     assert list(_rows(run)[0]) == list(CSV_COLUMNS)
     # The run folder: final model + config + TensorBoard events.
     assert load_config(run / "config.json") == config
@@ -81,16 +87,17 @@ def test_resume_after_interruption_matches_uninterrupted_run(tmp_path):
     # FigureBatches carry no multi-person target, so its diagnostic (multi_l2) is not logged (NaN in the CSV).
     assert {(tag, plugin) for _, tag, _, plugin in logged} == {(c, "scalars") for c in CSV_COLUMNS[1:] if c != "multi_l2"}
     csv_loss = {int(r["iteration"]): float(r["loss"]) for r in _rows(run)}
+    # The CSV keeps 6 significant digits (%.6g: relative rounding <= 5e-6), TensorBoard the float32 value.
     assert all(v == pytest.approx(csv_loss[step], rel=1e-5) for step, tag, v, _ in logged if tag == "loss")
     loaded = load_model(run)
     for a, b in zip(_weights(resumed.model), _weights(loaded)):
         np.testing.assert_array_equal(a, b)
     # Rerunning a finished run trains nothing.
     again = train(config, batches, run, progress=False)
-    assert again.iterations == 12 and again.last_losses == {}
+    assert again.iterations == 6 and again.last_losses == {}
     # More iterations may be asked of a finished run (bookkeeping change), continuing from its checkpoint.
-    longer = train(replace_train(config, iterations=14), batches, run, progress=False)
-    assert longer.resumed_from == 12 and longer.iterations == 14
+    longer = train(replace_train(config, iterations=7), batches, run, progress=False)
+    assert longer.resumed_from == 6 and longer.iterations == 7
 
 
 def test_resume_refuses_a_different_method(tmp_path):

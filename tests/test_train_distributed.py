@@ -15,6 +15,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from tolerances import network_rtol
+
+from posekit.config import get_profile
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
@@ -66,10 +69,19 @@ def test_mirrored_on_two_logical_cpus_matches_one_device():
     assert res.returncode == 0, res.stderr[-3000:]
     out = json.loads(res.stdout.strip().splitlines()[-1])
     assert out["replicas"] == 2 and out["same_init"]
+    # Each replica runs batch 2 instead of 4: the kernels may block the sums differently, so every heatmap
+    # value moves by at most δ = network_rtol (tests/tolerances.py); a loss term ½Σd²/B with |d| < 2
+    # (tanh outputs, targets in [0, 1]) then moves by at most 2δ per pixel and heatmap of one image.
+    n = get_profile("tiny").network
+    delta = network_rtol(get_profile("tiny"))
+    atol = {"head_loss": 2 * delta * n.heatmap_width * n.heatmap_height,
+            "pose_loss": 2 * delta * n.heatmap_width * n.heatmap_height * 15}
+    atol["loss"] = atol["head_loss"] + atol["pose_loss"]
+    atol["decay_loss"] = 0.0  # the same weights (step 1) or weights equal to 1e-6 (step 2): below
     for single, mirrored in out["losses"]:
         # Same loss, not doubled (the compute_loss trap): each replica divides by the number of replicas.
         for key in ("loss", "head_loss", "pose_loss", "decay_loss"):
-            assert mirrored[key] == pytest.approx(single[key], rel=1e-4), key
+            assert mirrored[key] == pytest.approx(single[key], rel=1e-4, abs=atol[key]), key
     # The weights moved (Adam's first steps move each weight by about lr = 5e-5) and stayed equal.
     assert out["moved"] > 1e-5
     assert out["weight_diff"] < 1e-6 * max(1.0, out["weight_scale"]) + 1e-7

@@ -7,10 +7,6 @@ import csv
 from pathlib import Path
 
 import numpy as np
-from test_train_figures import FigureBatches, make_samples
-
-from posekit.config import get_profile
-from posekit.train import replace_train, train
 
 
 def _rows(run: Path) -> list[dict]:
@@ -18,16 +14,12 @@ def _rows(run: Path) -> list[dict]:
         return list(csv.DictReader(fh))
 
 
-def test_overfit_tiny_loss_falls_and_joints_decode_near_truth(tmp_path):
-    # Four hand-drawn samples (3 frames, one with two figures: the head mask picks the person) in one batch.
-    # Not the paper's learning rate: 1e-3 shows in 250 iterations that the network and loss can fit
-    # (at 5e-5 the product filtered × multi-person sits near its zero saddle for longer than a test may run).
-    config = replace_train(get_profile("tiny"), learning_rate=1e-3, iterations=250, checkpoint_every=250, log_every=10)
-    samples = make_samples(config, frames=3, seed=0)
-    assert len(samples) == 4
-    batches = FigureBatches(config, samples)
-    result = train(config, batches, tmp_path / "run", progress=False)
-    rows = _rows(tmp_path / "run")
+def test_overfit_tiny_loss_falls_and_joints_decode_near_truth(overfit_tiny):
+    # Four hand-drawn samples (3 frames, one with two figures: the head mask picks the person) in one batch,
+    # trained by the session fixture `overfit_tiny` (tests/conftest.py: 250 iterations at lr 1e-3).
+    config, samples, batches, result = overfit_tiny.config, overfit_tiny.samples, overfit_tiny.batches, overfit_tiny.result
+    assert len(samples) == 4 and config.train.log_every == 10
+    rows = _rows(overfit_tiny.run)
     first = float(rows[0]["head_loss"]) + float(rows[0]["pose_loss"])
     last = float(rows[-1]["head_loss"]) + float(rows[-1]["pose_loss"])
     assert last <= 0.2 * first, (first, last)  # the data loss falls by >= 80 %
