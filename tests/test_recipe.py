@@ -136,3 +136,22 @@ def test_k_persons_per_image_equal_k_single_person_passes():
     mp = np.asarray(shared["multi_person_heatmaps"], np.float64)
     weighted = loss_terms(y, shared, multi_person_loss_weight=2.0)
     assert float(weighted["multi_loss"]) == pytest.approx(2.0 * 0.5 * (mp**2).sum() / 2, rel=1e-5)
+
+
+def test_a_saved_config_without_newer_fields_loads_them_at_their_paper_defaults(tmp_path):
+    """A run's config.json written before a field existed means that field's paper default (the behaviour of the
+    code that wrote it), not the profile's current value."""
+    import json
+
+    from posekit.config import load_config, save_config
+
+    path = tmp_path / "config.json"
+    save_config(get_profile("cpu"), path)
+    data = json.loads(path.read_text())
+    del data["network"]["first_block_filters"], data["train"]["persons_per_image"]
+    path.write_text(json.dumps(data))
+    saved = load_config(path, saved=True)
+    assert saved.network.first_block_filters == 0 and saved.train.persons_per_image == 1
+    assert saved.train.multi_person_loss_weight == get_profile("cpu").train.multi_person_loss_weight  # kept
+    fresh = load_config(path)  # a hand-written partial file: the named profile fills the gaps
+    assert fresh.network.first_block_filters == get_profile("cpu").network.first_block_filters
