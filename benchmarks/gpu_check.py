@@ -15,6 +15,10 @@ Writes results/benchmarks/<device>-jax.json/.md in the format of `make bench` (`
     KERAS_BACKEND=jax python -m benchmarks.gpu_check                        # on the GPU machine, <= 8 min
     python -m benchmarks.gpu_check --quick                                  # a CPU smoke test, `tiny` sizes
     python -m benchmarks.gpu_check --make-batches .cache/gpu_check/paper.npz   # here (OpenCV, synthetic data)
+    KERAS_BACKEND=jax python -m benchmarks.gpu_check --batches .cache/gpu_check/paper.npz   # there, carrying
+                                                                    # .cache/gpu_check (16 batches, ~35 MiB)
+The fp32 training run reuses the fp32 step compiled for the step timing (posekit.train_jax caches it), so the
+run is three compilations, the step timings and 240 s of training.
 
 A machine without Keras gets it carried: `pip download keras --no-deps -d .cache/wheels` (and any of absl-py,
 rich, namex, h5py, optree, ml-dtypes it lacks), then `pip install --no-index --find-links .cache/wheels keras`.
