@@ -22,8 +22,10 @@ from tolerances import F32_EPS, adam_first_step_atol, l2_loss_atol, network_rtol
 
 from posekit.config import get_profile
 
-pytestmark = pytest.mark.skipif(importlib.util.find_spec("jax") is None,
-                                reason="JAX is not installed (pip install -e '.[jax]')")
+# Slow tier (`make test-all`, which installs the [jax] extra): the JAX subprocess and the TensorFlow side take
+# about 2 CPU-minutes, too much for the default tier's budget.
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(importlib.util.find_spec("jax") is None,
+                                                   reason="JAX is not installed (pip install -e '.[jax]')")]
 
 TESTS = Path(__file__).resolve().parent
 CONFIG = get_profile("tiny")
