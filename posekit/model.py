@@ -424,6 +424,18 @@ def save_model(posenet: PoseNet, path: str | os.PathLike[str]) -> None:
             tmp.unlink()
 
 
+def save_checkpoint_file(posenet: keras.Model, path: Path) -> None:
+    """Model weights (+ the compiled optimizer's state) to `path` (`.weights.h5`), atomically: a temp file
+    beside it, then a rename. The checkpoint format of both training backends."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.weights.h5")
+    try:
+        posenet.save_weights(tmp)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
 def load_model(path_or_run_dir: str | os.PathLike[str]) -> PoseNet:
     """A PoseNet from a `.keras` file, or from a run folder (`RUN_DIR/model.keras` + `RUN_DIR/config.json`), or
     from a `posekit reproduce` folder (its `model/` subfolder, e.g. `results/cpu-reference`).

@@ -204,13 +204,9 @@ class Trainer:
 
     def save_checkpoint(self, path: Path) -> None:
         """Model weights + Adam state to `path`, atomically (temp file beside it, then rename)."""
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.weights.h5")
-        try:
-            self.model.save_weights(tmp)
-            os.replace(tmp, path)
-        finally:
-            if tmp.exists():
-                tmp.unlink()
+        from posekit.model import save_checkpoint_file
+
+        save_checkpoint_file(self.model, path)
 
     def load_checkpoint(self, path: Path) -> None:
         self.model.load_weights(path)

@@ -178,13 +178,9 @@ class JaxTrainer:
     def save_checkpoint(self, path: Path) -> None:
         """Model weights + Adam state to `path`, atomically (temp file beside it, then rename); the file
         format of `posekit.train.Trainer`'s checkpoints."""
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.weights.h5")
-        try:
-            self.model.save_weights(tmp)
-            os.replace(tmp, path)
-        finally:
-            if tmp.exists():
-                tmp.unlink()
+        from posekit.model import save_checkpoint_file
+
+        save_checkpoint_file(self.model, path)
 
     def load_checkpoint(self, path: Path) -> None:
         self.model.load_weights(path)
