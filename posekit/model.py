@@ -358,6 +358,28 @@ def pose_loss(y_true: dict[str, Any], outputs: dict[str, Any], multi_person_loss
     return terms["head_loss"] + terms["pose_loss"] + terms["multi_loss"]
 
 
+def training_diagnostics(
+    y_true: dict[str, Any], outputs: dict[str, Any], grads: list[Any], n1: int, t_joint: float
+) -> dict[str, Any]:
+    """Why learning is slow or fast, logged beside the losses (not part of the loss; both trainers, in
+    `keras.ops`): the L2 of the multi-person heatmaps against their targets (whenever the batch has them,
+    even when that term is not trained), the fraction of annotated joints of the persons of interest whose
+    single-person heatmap peaks at or above `t_joint` (what decoding would keep), and the gradient norm of
+    each component's kernels and biases (the first `n1` gradients are component 1's; `None` gradients, as
+    TensorFlow gives for unused variables, are skipped)."""
+    diag = {}
+    if "multi_person_heatmaps" in y_true:
+        diff = (outputs["multi_person_heatmaps"] - y_true["multi_person_heatmaps"]) * y_true["loss_mask"]
+        diag["multi_l2"] = 0.5 * ops.sum(ops.square(diff)) / ops.cast(ops.shape(diff)[0], "float32")
+    peaks = ops.max(outputs["single_person_heatmaps"], axis=(1, 2))  # (B·K, 15)
+    found = ops.cast(peaks >= t_joint, "float32") * y_true["joint_weights"]
+    diag["joints_found"] = ops.sum(found) / ops.maximum(ops.sum(y_true["joint_weights"]), 1.0)
+    for name, part in (("grad_norm_c1", grads[:n1]), ("grad_norm_c2", grads[n1:])):
+        squares = [ops.sum(ops.square(ops.cast(g, "float32"))) for g in part if g is not None]
+        diag[name] = ops.sqrt(sum(squares)) if squares else ops.zeros((), "float32")
+    return diag
+
+
 def learning_rate(train: TrainConfig) -> Any:
     """The learning rate of `train` for Keras' Adam: a float (the paper's constant 0.00005, §4) or, with
     `lr_schedule="cosine"` (not in the paper), a schedule: linear warm-up from 0 over `warmup_iterations`,

@@ -67,6 +67,7 @@ from posekit.model import (
     make_optimizer,
     precision_policy,
     save_model,
+    training_diagnostics,
 )
 
 STRATEGIES = ("none", "mirrored", "multiworker")
@@ -110,7 +111,8 @@ class Trainer:
     """The model, Adam and the distributed train step, all created inside `strategy.scope()`.
 
     `step(batch)` runs one iteration on a global batch (x, y) in the `posekit.dataset` format and returns
-    the global losses {"loss", "head_loss", "pose_loss", "decay_loss"} as floats.
+    the global losses {"loss", "head_loss", "pose_loss", "multi_loss", "decay_loss"} and the diagnostics of
+    `posekit.model.training_diagnostics` as floats.
     """
 
     def __init__(self, config: Config, strategy: tf.distribute.Strategy | None = None):
@@ -129,6 +131,7 @@ class Trainer:
             self.optimizer = make_optimizer(t)
             self.optimizer.build(self.model.trainable_variables)
             self.model.compile(optimizer=self.optimizer)  # so save_weights/load_weights carry the Adam state
+        self._n1 = len(self.model.component1.trainable_variables)  # the first n1 gradients are component 1's
         self._step = tf.function(self._distributed_step)
 
     @property
@@ -154,25 +157,8 @@ class Trainer:
             "multi_loss": terms["multi_loss"] / self.replicas,
             "decay_loss": decay / self.replicas,
         }
-        out.update({k: v / self.replicas for k, v in self._diagnostics(y, outputs, grads).items()})
+        out.update({k: v / self.replicas for k, v in training_diagnostics(y, outputs, grads, self._n1, self.config.thresholds.t_joint).items()})
         return out
-
-    def _diagnostics(self, y: dict[str, tf.Tensor], outputs: dict[str, tf.Tensor], grads: list[Any]) -> dict[str, tf.Tensor]:
-        """Why learning is slow or fast, logged beside the losses (not part of the loss): the L2 of the
-        multi-person heatmaps against their targets (even when that term is not trained), the fraction of
-        annotated joints of the persons of interest whose single-person heatmap peaks at or above `t_joint`
-        (what decoding would keep), and the gradient norm of each component's kernels and biases."""
-        diag = {}
-        if "multi_person_heatmaps" in y:
-            diff = (outputs["multi_person_heatmaps"] - y["multi_person_heatmaps"]) * y["loss_mask"]
-            diag["multi_l2"] = 0.5 * tf.reduce_sum(tf.square(diff)) / tf.cast(tf.shape(diff)[0], tf.float32)
-        peaks = tf.reduce_max(outputs["single_person_heatmaps"], axis=(1, 2))  # (B·K, 15)
-        found = tf.cast(peaks >= self.config.thresholds.t_joint, tf.float32) * y["joint_weights"]
-        diag["joints_found"] = tf.reduce_sum(found) / tf.maximum(tf.reduce_sum(y["joint_weights"]), 1.0)
-        n1 = len(self.model.component1.trainable_variables)
-        for name, part in (("grad_norm_c1", grads[:n1]), ("grad_norm_c2", grads[n1:])):
-            diag[name] = tf.linalg.global_norm([tf.cast(g, tf.float32) for g in part if g is not None])
-        return diag
 
     def _distributed_step(self, x: Any, y: Any) -> dict[str, tf.Tensor]:
         per_replica = self.strategy.run(self._replica_step, args=(x, y))

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +37,14 @@ from keras import ops
 
 from posekit.config import Config
 from posekit.errors import ConfigError
-from posekit.model import PoseNet, build_model, loss_terms, make_optimizer, precision_policy
+from posekit.model import (
+    PoseNet,
+    build_model,
+    loss_terms,
+    make_optimizer,
+    precision_policy,
+    training_diagnostics,
+)
 
 Batch = tuple[dict[str, np.ndarray], dict[str, np.ndarray]]
 
@@ -58,23 +64,6 @@ def make_distribution(name: str) -> keras.distribution.DataParallel | None:
         raise ConfigError("--strategy multiworker is TensorFlow's (TF_CONFIG); under KERAS_BACKEND=jax use "
                           "none or mirrored (keras.distribution.DataParallel over the local devices)")
     raise ConfigError(f"unknown strategy {name!r}; choose one of none, mirrored (KERAS_BACKEND=jax)")
-
-
-def diagnostics(y: dict[str, Any], outputs: dict[str, Any], grads: list[Any], n1: int, t_joint: float) -> dict[str, Any]:
-    """The diagnostics of `posekit.train.Trainer._diagnostics`, in `keras.ops`: the L2 of the multi-person
-    heatmaps against their targets (when the batch has them), the fraction of annotated joints whose
-    single-person heatmap peaks at or above `t_joint`, and the gradient norm of each component (the first
-    `n1` gradients are component 1's)."""
-    diag = {}
-    if "multi_person_heatmaps" in y:
-        diff = (outputs["multi_person_heatmaps"] - y["multi_person_heatmaps"]) * y["loss_mask"]
-        diag["multi_l2"] = 0.5 * ops.sum(ops.square(diff)) / ops.cast(ops.shape(diff)[0], "float32")
-    peaks = ops.max(outputs["single_person_heatmaps"], axis=(1, 2))  # (B·K, 15)
-    found = ops.cast(peaks >= t_joint, "float32") * y["joint_weights"]
-    diag["joints_found"] = ops.sum(found) / ops.maximum(ops.sum(y["joint_weights"]), 1.0)
-    for name, part in (("grad_norm_c1", grads[:n1]), ("grad_norm_c2", grads[n1:])):
-        diag[name] = ops.sqrt(sum(ops.sum(ops.square(ops.cast(g, "float32"))) for g in part))
-    return diag
 
 
 def _step_function(model: PoseNet, optimizer: keras.optimizers.Optimizer, config: Config) -> Any:
@@ -98,7 +87,7 @@ def _step_function(model: PoseNet, optimizer: keras.optimizers.Optimizer, config
 
         (loss, (terms, decay, outputs, new_non_trainable)), grads = jax.value_and_grad(loss_fn, has_aux=True)(trainable)
         new_trainable, new_opt_vars = optimizer.stateless_apply(opt_vars, grads, trainable)
-        out = {"loss": loss, **terms, "decay_loss": decay, **diagnostics(y, outputs, grads, n1, t_joint)}
+        out = {"loss": loss, **terms, "decay_loss": decay, **training_diagnostics(y, outputs, grads, n1, t_joint)}
         return (new_trainable, new_non_trainable, new_opt_vars), out
 
     return step

@@ -28,6 +28,7 @@ from posekit.model import (
     pose_loss,
     save_model,
     single_person_heatmaps,
+    training_diagnostics,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -339,3 +340,32 @@ def test_config_json_is_stored_in_keras_file(tmp_path, tiny):
     with zipfile.ZipFile(tmp_path / "m.keras") as z:
         stored = json.loads(z.read("config.json"))
     assert stored["config"]["config"]["network"]["num_filters"] == 16
+
+
+def test_training_diagnostics_count_found_joints_and_split_gradient_norms():
+    """The logged diagnostics (both trainers): the share of weighted joints whose single-person peak reaches
+    t_joint, the multi-person L2 against its target per image, and one gradient norm per component."""
+    rng = np.random.default_rng(3)
+    single = np.zeros((2, 4, 6, 15), np.float32)
+    single[0, 1, 2, :5] = 0.5  # 5 joints of person 0 reach t_joint = 0.3 ...
+    single[1, 3, 3, :3] = 0.2  # ... 3 of person 1 stay below it
+    weights = np.ones((2, 15), np.float32)
+    weights[0, 4] = 0.0  # an unannotated joint does not count, found or not
+    multi = rng.normal(size=(1, 4, 6, 15)).astype(np.float32)
+    target = rng.normal(size=(1, 4, 6, 15)).astype(np.float32)
+    mask = np.ones((1, 4, 6, 1), np.float32)
+    mask[0, 0] = 0.0  # an ignore region
+    grads = [rng.normal(size=(3, 3)).astype(np.float32) for _ in range(3)] + [None]
+    diag = training_diagnostics(
+        {"joint_weights": weights, "multi_person_heatmaps": target, "loss_mask": mask},
+        {"single_person_heatmaps": single, "multi_person_heatmaps": multi}, grads, n1=2, t_joint=0.3,
+    )
+    diag = {k: float(keras.ops.convert_to_numpy(v)) for k, v in diag.items()}
+    assert diag["joints_found"] == pytest.approx(4 / 29)
+    expected_l2 = 0.5 * float(np.sum(((multi - target) * mask) ** 2))
+    assert diag["multi_l2"] == pytest.approx(expected_l2, abs=sum_atol(4 * 6 * 15, expected_l2))
+    norm_c1 = float(np.sqrt(sum(np.sum(g.astype(np.float64) ** 2) for g in grads[:2])))
+    norm_c2 = float(np.linalg.norm(grads[2].astype(np.float64)))
+    # a float32 sum of 18 (9) squares, then a square root (which halves the relative error)
+    assert diag["grad_norm_c1"] == pytest.approx(norm_c1, abs=sum_atol(18, norm_c1**2) / norm_c1)
+    assert diag["grad_norm_c2"] == pytest.approx(norm_c2, abs=sum_atol(9, norm_c2**2) / norm_c2)
