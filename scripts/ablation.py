@@ -108,6 +108,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--set", dest="extra", action="append", default=[],
                    help="an override added to every row, e.g. train.precision=bf16")
     args = p.parse_args(argv)
+    from posekit.quiet import import_tensorflow
+
+    import_tensorflow()  # without its start-up log lines (benchmarks.bench_model imports it)
     from benchmarks.bench_model import matmul_gflops
     from posekit.data.synthetic import ensure_dataset
 
@@ -167,11 +170,13 @@ def plot_curves(out: Path, names: list[str], extra: list[str]) -> None:
         x = df["iteration"] * per_it
         for ax, column in zip(axes, ("pose_loss", "multi_l2", "joints_found")):
             ax.plot(x, df[column].rolling(8, min_periods=1).median(), label=name)
-    for ax, title in zip(axes, ("pose loss (single-person L2; 94 = all-zero)", "multi-person heatmap L2 vs its target",
+    for ax, title in zip(axes, ("pose loss (single-person L2; 94 = all-zero; log)", "multi-person heatmap L2 vs its target (log)",
                                 "share of annotated joints with single-person peak ≥ t_joint")):
         ax.set_title(title, fontsize=10)
         ax.set_xlabel("training compute so far (TFLOP)")
         ax.grid(alpha=0.3)
+    for ax in axes[:2]:
+        ax.set_yscale("log")  # the first iterations' spikes (He init) would flatten everything else
     axes[2].legend(fontsize=8)
     fig.suptitle("cpu recipe ablation on the synthetic data (scripts/ablation.py; rolling median of 8 log rows)")
     fig.tight_layout()
