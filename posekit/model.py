@@ -55,6 +55,7 @@ from keras import ops
 
 from posekit.config import Config, NetworkConfig, TrainConfig, from_saved_dict, load_config
 from posekit.errors import ConfigError, DataError
+from posekit.fileio import atomic_path
 
 OUTPUT_KEYS = ("multi_person_heatmaps", "head_heatmap", "filtered_heatmaps", "single_person_heatmaps")
 
@@ -436,26 +437,15 @@ def save_model(posenet: PoseNet, path: str | os.PathLike[str]) -> None:
     path = Path(path)
     if path.suffix != ".keras":
         raise ValueError(f"{path}: a model file must end in .keras")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.keras")
-    try:
+    with atomic_path(path, ".keras") as tmp:
         posenet.save(tmp)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 def save_checkpoint_file(posenet: keras.Model, path: Path) -> None:
     """Model weights (+ the compiled optimizer's state) to `path` (`.weights.h5`), atomically: a temp file
     beside it, then a rename. The checkpoint format of both training backends."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.weights.h5")
-    try:
+    with atomic_path(path, ".weights.h5") as tmp:
         posenet.save_weights(tmp)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 def load_model(path_or_run_dir: str | os.PathLike[str]) -> PoseNet:
