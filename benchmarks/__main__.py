@@ -50,11 +50,12 @@ def to_markdown(figures: list[dict], machine: str) -> str:
     lines = [f"# posekit benchmarks — {machine}", "",
              "Written by `python -m benchmarks` (`make bench`). Every ratio is measured within one run on "
              "this machine; absolute times depend on the machine and on what else ran.", "",
-             "| module | figure | value | unit | reference | ratio | goal |", "|---|---|---:|---|---|---:|---|"]
+             "| module | figure | value | unit | reference | ratio | goal |",
+             "|---|---|---:|---|---|---:|---|"]
     for f in figures:
-        lines.append("| " + " | ".join([f.get("module", ""), f["name"], _fmt(f.get("value")), f.get("unit", ""),
-                                        str(f.get("reference", "") or ""), _fmt(f.get("ratio")),
-                                        str(f.get("goal", "") or "")]) + " |")
+        lines.append("| " + " | ".join([f.get("module", ""), f["name"], _fmt(f.get("value")),
+                                        f.get("unit", ""), str(f.get("reference", "") or ""),
+                                        _fmt(f.get("ratio")), str(f.get("goal", "") or "")]) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -92,7 +93,8 @@ def main(argv: list[str] | None = None) -> int:
             r.setdefault("module", name)
             r.setdefault("date", measured)
             print(f"  {r['name']}: {_fmt(r.get('value'))} {r.get('unit', '')}"
-                  + (f"  (ratio {_fmt(r.get('ratio'))} vs {r.get('reference')})" if r.get("ratio") is not None else ""),
+                  + (f"  (ratio {_fmt(r.get('ratio'))} vs {r.get('reference')})"
+                     if r.get("ratio") is not None else ""),
                   flush=True)
         figures.extend(rows)
         print(f"[{name}] {time.perf_counter() - t0:.0f} s", flush=True)

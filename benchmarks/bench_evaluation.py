@@ -161,16 +161,18 @@ def run(repeats: int = 3, poseval: Path | None = None, poseval_python: str | Non
                         "value": cli, "unit": "s", "reference": "json.load of the same files",
                         "ratio": cli / parse, "goal": "<= 2"})
         if poseval is not None:
-            official = poseval_seconds(poseval, poseval_python or sys.executable, gt_dir, pred_dir, Path(tmp) / "out")
-            figures.append({"name": "official poseval (motmetrics 1.4.0) on the same files", "value": official,
-                            "unit": "s", "reference": "posekit evaluate", "ratio": official / cli, "goal": ">= 20"})
+            official = poseval_seconds(poseval, poseval_python or sys.executable, gt_dir, pred_dir,
+                                       Path(tmp) / "out")
+            figures.append({"name": "official poseval (motmetrics 1.4.0) on the same files",
+                            "value": official, "unit": "s", "reference": "posekit evaluate",
+                            "ratio": official / cli, "goal": ">= 20"})
     base = None
     for people in (2, 10, 50):
         g, p = synthetic_split(n_sequences=1, n_frames=20, n_people=people, seed=people)
         t = best_of(lambda g=g, p=p: evaluate(g, p), repeats, warmup=1) / 20
         base = t if base is None else base
-        figures.append({"name": f"evaluate: time per frame at {people} people", "value": 1000 * t, "unit": "ms",
-                        "reference": "2 people per frame", "ratio": t / base})
+        figures.append({"name": f"evaluate: time per frame at {people} people", "value": 1000 * t,
+                        "unit": "ms", "reference": "2 people per frame", "ratio": t / base})
     return figures
 
 
@@ -181,7 +183,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args(argv)
     for f in run(args.repeats, args.poseval, args.poseval_python):
-        ratio = f" (x{f['ratio']:.2f} of {f['reference']}; goal {f.get('goal', '-')})" if f.get("ratio") is not None else ""
+        ratio = (f" (x{f['ratio']:.2f} of {f['reference']}; goal {f.get('goal', '-')})"
+                 if f.get("ratio") is not None else "")
         print(f"{f['name']}: {f['value']:.4g} {f['unit']}{ratio}")
 
 

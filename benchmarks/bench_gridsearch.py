@@ -38,8 +38,8 @@ def run(run_dir: str | Path = ROOT / "results" / "cpu-synthetic",
     sweep = time.perf_counter() - t0
     frames = sum(len(s.frames) for s in gt)
     return [
-        {"name": f"network pass over the val split ({frames} frames, cpu profile)", "value": cache.network_seconds,
-         "unit": "s"},
+        {"name": f"network pass over the val split ({frames} frames, cpu profile)",
+         "value": cache.network_seconds, "unit": "s"},
         {"name": f"grid sweep from the cache ({grid.size} combinations)", "value": sweep, "unit": "s",
          "reference": "network pass", "ratio": sweep / cache.network_seconds, "goal": "< 1"},
         {"name": "grid sweep per combination", "value": sweep / grid.size, "unit": "s"},

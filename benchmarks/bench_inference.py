@@ -104,8 +104,9 @@ def bench_frames_per_second(profile: str, n_frames: int = 4, batch_size: int = 2
     for key, value in predictor.timings.items():
         if key == "tracking":
             continue
-        figures.append({"name": f"predictor share: {key} ({profile})", "value": 100 * value / seconds, "unit": "%",
-                        "reference": f"{seconds:.2f} s for {n_frames} frames", "ratio": value / seconds})
+        figures.append({"name": f"predictor share: {key} ({profile})", "value": 100 * value / seconds,
+                        "unit": "%", "reference": f"{seconds:.2f} s for {n_frames} frames",
+                        "ratio": value / seconds})
     return figures
 
 
@@ -176,7 +177,8 @@ def bench_tracker(people: tuple[int, ...] = (2, 10, 50), n_frames: int = 200) ->
             for n in people]
 
 
-def run(profiles: tuple[str, ...] = ("paper", "cpu"), c2_profiles: tuple[str, ...] = ("cpu", "paper")) -> list[dict]:
+def run(profiles: tuple[str, ...] = ("paper", "cpu"),
+        c2_profiles: tuple[str, ...] = ("cpu", "paper")) -> list[dict]:
     figures: list[dict] = []
     for profile in profiles:
         figures += bench_frames_per_second(profile)
@@ -189,7 +191,8 @@ def run(profiles: tuple[str, ...] = ("paper", "cpu"), c2_profiles: tuple[str, ..
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--profiles", default="paper,cpu", help="profiles for frames/s (default: paper,cpu)")
-    ap.add_argument("--c2-profiles", default="cpu,paper", help="profiles for batched vs loop (default: cpu,paper)")
+    ap.add_argument("--c2-profiles", default="cpu,paper",
+                    help="profiles for batched vs loop (default: cpu,paper)")
     args = ap.parse_args(argv)
     split = lambda s: tuple(p for p in s.split(",") if p)  # noqa: E731
     for f in run(split(args.profiles), split(args.c2_profiles)):

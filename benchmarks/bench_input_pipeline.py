@@ -54,7 +54,8 @@ def write_dataset(folder: Path, seed: int = 0) -> Sequence:
         for p in range(N_PERSONS):
             cx, cy = rng.uniform(100, SOURCE_W - 100), rng.uniform(100, SOURCE_H - 250)
             joints = np.column_stack([cx + rng.normal(0, 40, 15), cy + rng.uniform(20, 240, 15), np.ones(15)])
-            persons.append(Person(joints=joints, head_box=np.array([cx - 20, cy - 25, cx + 20, cy + 25]), track_id=p))
+            persons.append(Person(joints=joints, head_box=np.array([cx - 20, cy - 25, cx + 20, cy + 25]),
+                                  track_id=p))
         angles = np.linspace(0, 2 * np.pi, 9)[:-1]
         polygon = np.column_stack([1100 + 80 * np.cos(angles), 150 + 80 * np.sin(angles)])
         frames.append(Frame(name, persons, ignore_regions=[polygon]))
@@ -129,10 +130,11 @@ def run(profiles: tuple[str, ...] = ("paper", "cpu"), train_step: bool = True) -
             threaded = measure_workers(sequence, config, w)
             figures.append({"name": f"{name} ({size}) input samples/s, 1 thread", "value": single,
                             "unit": "samples/s", "reference": None, "ratio": None})
-            figures.append({"name": f"{name} ({size}) input samples/s, {w} PyDataset workers", "value": threaded,
-                            "unit": "samples/s", "reference": f"1 thread ({single:.3g} samples/s)",
-                            "ratio": threaded / single})
-            figures.append({"name": f"{name} share of JPEG decode in one sample", "value": decode_ms * single / 1000,
+            figures.append({"name": f"{name} ({size}) input samples/s, {w} PyDataset workers",
+                            "value": threaded, "unit": "samples/s",
+                            "reference": f"1 thread ({single:.3g} samples/s)", "ratio": threaded / single})
+            figures.append({"name": f"{name} share of JPEG decode in one sample",
+                            "value": decode_ms * single / 1000,
                             "unit": "fraction", "reference": None, "ratio": None})
             if train_step:
                 batch = TrainingBatches([sequence], config, seed=0, workers=1)[0]
@@ -141,7 +143,8 @@ def run(profiles: tuple[str, ...] = ("paper", "cpu"), train_step: bool = True) -
                 if train is not None:
                     figures.append({"name": f"{name} training step samples/s (batch {b})", "value": train,
                                     "unit": "samples/s", "reference": None, "ratio": None})
-                    figures.append({"name": f"{name} input ({w} workers) / training step", "value": threaded / train,
+                    figures.append({"name": f"{name} input ({w} workers) / training step",
+                                    "value": threaded / train,
                                     "unit": "x", "reference": f"training step ({train:.3g} samples/s)",
                                     "ratio": threaded / train, "goal": "> 1: input is not the bottleneck"})
     return figures

@@ -52,8 +52,8 @@ def _forward_figures(profile: str, peak: float, repeats: int) -> list[dict]:
          "reference": f"{g1:.1f} GFLOP", "ratio": None},
         {"name": f"component 1 throughput, {profile}", "value": g1 / t1, "unit": "GFLOP/s",
          "reference": ref, "ratio": g1 / t1 / peak},
-        {"name": f"component 2 forward per head, {profile} (batch of {HEADS} heads)", "value": t2, "unit": "s",
-         "reference": f"{g2:.1f} GFLOP per head", "ratio": None},
+        {"name": f"component 2 forward per head, {profile} (batch of {HEADS} heads)", "value": t2,
+         "unit": "s", "reference": f"{g2:.1f} GFLOP per head", "ratio": None},
         {"name": f"component 2 throughput, {profile}", "value": g2 / t2, "unit": "GFLOP/s",
          "reference": ref, "ratio": g2 / t2 / peak},
     ]

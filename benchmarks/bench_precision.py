@@ -2,8 +2,9 @@
 step at the `paper` size in both precisions (`train.precision`), and the effect of bf16 inference on Table 1 /
 Table 2 with the committed `cpu` model on the synthetic val split.
 
-bf16 runs through Keras' `mixed_bfloat16` policy (`posekit.model.with_precision`, `Predictor(precision="bf16")`);
-it pays off only on hardware with bfloat16 units (this CPU reports AVX512_BF16 / AMX_BF16).
+bf16 runs through Keras' `mixed_bfloat16` policy (`posekit.model.with_precision`,
+`Predictor(precision="bf16")`); it pays off only on hardware with bfloat16 units (this CPU reports
+AVX512_BF16 / AMX_BF16).
 
     python -m benchmarks.bench_precision
 """
@@ -38,7 +39,8 @@ def run(run_dir: str | Path = ROOT / "results" / "cpu-synthetic",
         p = Predictor(model, config=paper, batch_size=1, precision=precision)
         x, _ = p.prepare([frame])
         times[precision] = best_of(lambda p=p, x=x: [t.numpy() for t in p._component1(x)])
-        figures.append({"name": f"component 1, paper size, batch 1, {precision}", "value": gflops1 / times[precision],
+        figures.append({"name": f"component 1, paper size, batch 1, {precision}",
+                        "value": gflops1 / times[precision],
                         "unit": "GFLOP/s", "reference": f"fp32 matmul {limit:.0f} GFLOP/s",
                         "ratio": gflops1 / times[precision] / limit, "goal": ">= 0.9"})
     figures.append({"name": "component 1, paper size: bf16 speed-up", "value": times["fp32"] / times["bf16"],
@@ -52,10 +54,11 @@ def run(run_dir: str | Path = ROOT / "results" / "cpu-synthetic",
     for precision in ("fp32", "bf16"):
         steps[precision] = train_step_seconds("paper", precision, steps=2)
         figures.append({"name": f"training step, paper size (batch {paper.train.batch_size}), {precision}",
-                        "value": steps[precision], "unit": "s", "reference": f"fp32 matmul {limit:.0f} GFLOP/s",
+                        "value": steps[precision], "unit": "s",
+                        "reference": f"fp32 matmul {limit:.0f} GFLOP/s",
                         "ratio": flops / steps[precision] / limit})
-    figures.append({"name": "training step, paper size: bf16 speed-up", "value": steps["fp32"] / steps["bf16"],
-                    "unit": "x", "reference": "fp32"})
+    figures.append({"name": "training step, paper size: bf16 speed-up",
+                    "value": steps["fp32"] / steps["bf16"], "unit": "x", "reference": "fp32"})
 
     model_dir = Path(run_dir) / "model"
     if (model_dir / "model.keras").exists() and Path(data_dir).exists():
@@ -75,8 +78,10 @@ def run(run_dir: str | Path = ROOT / "results" / "cpu-synthetic",
             res = evaluate(gt, preds)
             frames = sum(len(s.frames) for s in gt)
             figures += [
-                {"name": f"cpu model on synthetic val, {precision}: Table 1 Total", "value": res.ap_total, "unit": "%"},
-                {"name": f"cpu model on synthetic val, {precision}: MOTA Total", "value": res.mota_total, "unit": "%"},
+                {"name": f"cpu model on synthetic val, {precision}: Table 1 Total", "value": res.ap_total,
+                 "unit": "%"},
+                {"name": f"cpu model on synthetic val, {precision}: MOTA Total", "value": res.mota_total,
+                 "unit": "%"},
                 {"name": f"cpu model on synthetic val, {precision}: Predictor", "value": frames / seconds,
                  "unit": "frames/s"},
             ]

@@ -1,4 +1,5 @@
-"""The prepared GPU check: the `paper` network (paper §2.1, §4) on an accelerator through Keras 3's JAX backend.
+"""The prepared GPU check: the `paper` network (paper §2.1, §4) on an accelerator through Keras 3's JAX
+backend.
 
 Runs where JAX and Keras are installed and TensorFlow and OpenCV are not (a GPU machine): it imports only
 posekit.config, posekit.model, posekit.targets and posekit.train_jax. Figures, each measured in this run:
@@ -20,8 +21,9 @@ Writes results/benchmarks/<device>-jax.json/.md in the format of `make bench` (`
 The fp32 training run reuses the fp32 step compiled for the step timing (posekit.train_jax caches it), so the
 run is three compilations, the step timings and 240 s of training.
 
-A machine without Keras gets it carried: `pip download keras --no-deps -d .cache/wheels` (and any of absl-py,
-rich, namex, h5py, optree, ml-dtypes it lacks), then `pip install --no-index --find-links .cache/wheels keras`.
+A machine without Keras gets it carried: `pip download keras --no-deps -d .cache/wheels` (and any of
+absl-py, rich, namex, h5py, optree, ml-dtypes it lacks), then
+`pip install --no-index --find-links .cache/wheels keras`.
 """
 
 from __future__ import annotations
@@ -81,7 +83,8 @@ def forward_figures(config, peak: float, repeats: int) -> list[dict]:
                  {"name": f"component 1 throughput, {config.profile}, batch {batch}", "value": g1 * batch / t,
                   "unit": "GFLOP/s", "reference": ref, "ratio": g1 * batch / t / peak}]
     heads = 8
-    f, m, h = (out[k][:1].repeat(heads, axis=0) for k in ("features", "multi_person_heatmaps", "head_heatmap"))
+    f, m, h = (out[k][:1].repeat(heads, axis=0)
+               for k in ("features", "multi_person_heatmaps", "head_heatmap"))
     t = _best(lambda: jax.block_until_ready(c2(f, m, h)), repeats)
     rows += [{"name": f"component 2 forward, {config.profile}, {heads} heads", "value": t, "unit": "s",
               "reference": f"{g2 * heads:.1f} GFLOP", "ratio": None},
@@ -102,8 +105,9 @@ def figure_batch(config, rng: np.random.Generator) -> tuple[dict, dict]:
     net, tg, B = config.network, config.targets, config.train.batch_size
     H, W, s = net.input_height, net.input_width, net.heatmap_stride
     h, w = net.heatmap_height, net.heatmap_width
-    template = np.array([(-.1, 1), (-.1, .75), (-.08, .5), (.08, .5), (.1, .75), (.1, 1), (-.32, .5), (-.26, .34),
-                         (-.15, .2), (.15, .2), (.26, .34), (.32, .5), (0, .18), (0, .09), (0, 0)])
+    template = np.array([(-.1, 1), (-.1, .75), (-.08, .5), (.08, .5), (.1, .75), (.1, 1),
+                         (-.32, .5), (-.26, .34), (-.15, .2), (.15, .2), (.26, .34), (.32, .5),
+                         (0, .18), (0, .09), (0, 0)])
     colours = rng.uniform(0.2, 1.0, (15, 3)).astype(np.float32)
     yy, xx = np.mgrid[0:H, 0:W]
     xs = {k: [] for k in ("image", "head_mask")}
@@ -154,7 +158,8 @@ def make_batches(path: Path, count: int, profile: str) -> None:
 
     config = get_profile(profile)
     data_dir, _ = ensure_data(RunSpec(profile=profile))
-    batches = TrainingBatches(read_split(data_dir, "train"), config, seed=0, augment=True, steps_per_epoch=count)
+    batches = TrainingBatches(read_split(data_dir, "train"), config, seed=0, augment=True,
+                              steps_per_epoch=count)
     arrays = {f"{i}_{part}_{k}": v.astype(np.float16) for i in range(count)
               for part, d in zip("xy", batches[i]) for k, v in d.items() if k != "multi_person_heatmaps"}
     import io
@@ -174,7 +179,9 @@ def _trainer(config, precision: str):
 
     from posekit.train_jax import JaxTrainer
 
-    return JaxTrainer(dataclasses.replace(config, train=dataclasses.replace(config.train, precision=precision)))
+    return JaxTrainer(
+        dataclasses.replace(config, train=dataclasses.replace(config.train, precision=precision))
+    )
 
 
 def step_figures(config, peak: float, batch: tuple[dict, dict], steps: int) -> list[dict]:
@@ -196,13 +203,16 @@ def step_figures(config, peak: float, batch: tuple[dict, dict], steps: int) -> l
                   "value": s, "unit": "s", "reference": f"{ITERATIONS_PAPER:,} iterations ≈ "
                   f"{ITERATIONS_PAPER * s / 3600:,.1f} h", "ratio": None},
                  {"name": f"training throughput, {config.profile}, {precision}", "value": flops / s / 1e9,
-                  "unit": "GFLOP/s", "reference": f"fp32 matmul {peak:,.0f} GFLOP/s", "ratio": flops / s / 1e9 / peak}]
-    rows.append({"name": f"training step, {config.profile}: bf16 speed-up", "value": seconds["fp32"] / seconds["bf16"],
+                  "unit": "GFLOP/s", "reference": f"fp32 matmul {peak:,.0f} GFLOP/s",
+                  "ratio": flops / s / 1e9 / peak}]
+    rows.append({"name": f"training step, {config.profile}: bf16 speed-up",
+                 "value": seconds["fp32"] / seconds["bf16"],
                  "unit": "x", "reference": "fp32 step", "ratio": None})
     return rows
 
 
-def training_run(config, batches: list, seconds: float, source: str) -> tuple[list[dict], list[tuple[int, float]]]:
+def training_run(config, batches: list, seconds: float,
+                 source: str) -> tuple[list[dict], list[tuple[int, float]]]:
     """Train for about `seconds` (fp32, the paper's recipe), the loss logged every 10 iterations; rows for the
     first and last logged window and the curve."""
     trainer = _trainer(config, "fp32")
@@ -221,9 +231,10 @@ def training_run(config, batches: list, seconds: float, source: str) -> tuple[li
     if not curve:
         raise RuntimeError(f"no 10 iterations in {seconds} s")
     first, last = curve[0][1], curve[-1][1]
-    rows = [{"name": f"training, {config.profile}, fp32: loss over iterations 2-11", "value": first, "unit": "",
-             "reference": source, "ratio": None},
-            {"name": f"training, {config.profile}, fp32: loss over the last 10 of {i} iterations ({elapsed:.0f} s)",
+    rows = [{"name": f"training, {config.profile}, fp32: loss over iterations 2-11", "value": first,
+             "unit": "", "reference": source, "ratio": None},
+            {"name": f"training, {config.profile}, fp32: loss over the last 10 of {i} iterations "
+                     f"({elapsed:.0f} s)",
              "value": last, "unit": "", "reference": "the first window", "ratio": last / first}]
     return rows, curve
 
@@ -241,10 +252,13 @@ def device_name() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks.gpu_check", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--quick", action="store_true", help="CPU smoke test: `tiny` profile, small matmul, 20 s of training")
+    ap.add_argument("--quick", action="store_true",
+                    help="CPU smoke test: `tiny` profile, small matmul, 20 s of training")
     ap.add_argument("--batches", type=Path, help="pre-generated batches (.npz from --make-batches)")
-    ap.add_argument("--make-batches", type=Path, metavar="NPZ", help="write batches from the synthetic data and exit")
-    ap.add_argument("--count", type=int, default=16, help="batches for --make-batches (16 paper batches: about 30 MiB)")
+    ap.add_argument("--make-batches", type=Path, metavar="NPZ",
+                    help="write batches from the synthetic data and exit")
+    ap.add_argument("--count", type=int, default=16,
+                    help="batches for --make-batches (16 paper batches: about 30 MiB)")
     ap.add_argument("--train-seconds", type=float, default=None, help="default 240 (quick: 20)")
     ap.add_argument("--out", type=Path, default=ROOT / "results" / "benchmarks")
     ap.add_argument("--machine", default=None, help="output file name (default: the JAX device kind)")
@@ -270,14 +284,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"devices: {jax.devices()}", flush=True)
     peak = matmul_rate(n, "float32", repeats)
     bf16 = matmul_rate(n, "bfloat16", repeats)
-    figures = [{"name": f"fp32 matmul {n}×{n}", "value": peak, "unit": "GFLOP/s", "reference": None, "ratio": None},
+    figures = [{"name": f"fp32 matmul {n}×{n}", "value": peak, "unit": "GFLOP/s", "reference": None,
+                "ratio": None},
                {"name": f"bf16 matmul {n}×{n}", "value": bf16, "unit": "GFLOP/s",
                 "reference": f"fp32 matmul {peak:,.0f} GFLOP/s", "ratio": bf16 / peak}]
     print(f"matmul fp32 {peak:,.0f} GFLOP/s, bf16 {bf16:,.0f} GFLOP/s", flush=True)
     figures += forward_figures(config, peak, repeats)
     print(f"forward done ({time.perf_counter() - t_start:.0f} s)", flush=True)
     if args.batches:
-        batches, source = load_batches(args.batches), f"{args.batches.name}: synthetic data, paper augmentation"
+        batches, source = (load_batches(args.batches),
+                           f"{args.batches.name}: synthetic data, paper augmentation")
         if batches[0][0]["image"].shape[1:3] != (config.network.input_height, config.network.input_width):
             raise SystemExit(f"{args.batches}: batches are not of the {profile} input size")
     else:

@@ -52,7 +52,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     quiet_environment()
     try:
-        if args.command in TENSORFLOW_COMMANDS and keras_backend() == "tensorflow":  # not under KERAS_BACKEND=jax
+        # not under KERAS_BACKEND=jax
+        if args.command in TENSORFLOW_COMMANDS and keras_backend() == "tensorflow":
             import_tensorflow()
         return int(args.func(args) or 0)
     except PosekitError as err:

@@ -78,7 +78,8 @@ class AugmentConfig:
 
     intensity_offset: float = -128.0  # §4: "shift each intensity component by -128"
     intensity_factor: float = 1.0 / 128.0  # §4: "and scale it by 1/128"
-    intensity_shift: tuple[float, float] = (-0.25, 0.25)  # §4: "shift the input intensity values by [-0.25, 0.25]"
+    # §4: "shift the input intensity values by [-0.25, 0.25]"
+    intensity_shift: tuple[float, float] = (-0.25, 0.25)
     intensity_scale: tuple[float, float] = (0.75, 1.25)  # §4: "and scale them by [0.75, 1.25]"
     mirror: bool = True  # §4: "randomly mirrored in x-axis" (not in the paper: probability 0.5)
     rotation_deg: tuple[float, float] = (-45.0, 45.0)  # §4: "rotated by [-45°, 45°]"
@@ -175,9 +176,10 @@ def _scaled_translation(width: int) -> tuple[float, float]:
 
 def _make_profiles() -> dict[str, Config]:
     paper = Config(profile="paper")
-    # The `cpu` recipe: the paper's method within 70 TFLOP of training compute (`posekit model --profile cpu`),
-    # about 12 minutes at 0.7 of the matmul rate of a 2-core AVX2 CPU (139 GFLOP/s). Each change below is a
-    # field marked `Not in the paper` with its measured ablation row (scripts/ablation.py, README).
+    # The `cpu` recipe: the paper's method within 70 TFLOP of training compute
+    # (`posekit model --profile cpu`), about 12 minutes at 0.7 of the matmul rate of a 2-core AVX2 CPU
+    # (139 GFLOP/s). Each change below is a field marked `Not in the paper` with its measured ablation row
+    # (scripts/ablation.py, README).
     cpu_net = NetworkConfig(
         input_width=448, input_height=256, num_filters=32, num_levels=5,
         first_block_filters=8,  # component 1: 4.1 -> 1.55 GFLOP; the full-resolution block only sees edges
@@ -277,7 +279,8 @@ def from_dict(data: dict[str, Any], base: Config | None = None) -> Config:
             sections["profile"] = _coerce(value, str, "profile")
             continue
         if key not in hints or key == "profile":
-            raise ConfigError(f"unknown config section {key!r}; known: {', '.join(f.name for f in dataclasses.fields(Config))}")
+            raise ConfigError(f"unknown config section {key!r}; known: "
+                              f"{', '.join(f.name for f in dataclasses.fields(Config))}")
         if not isinstance(value, dict):
             raise ConfigError(f"config section {key!r} must be a mapping, got {value!r}")
         section = getattr(base, key)
@@ -327,7 +330,8 @@ def apply_overrides(config: Config, overrides: list[str] | tuple[str, ...]) -> C
 
 def load_config(path: str | os.PathLike[str], saved: bool = False) -> Config:
     """Read a config from JSON or YAML (by extension). Missing keys take the named profile's values, or with
-    `saved` (a file `save_config` wrote, e.g. a run's config.json) the dataclass defaults (`from_saved_dict`)."""
+    `saved` (a file `save_config` wrote, e.g. a run's config.json) the dataclass defaults
+    (`from_saved_dict`)."""
     path = Path(path)
     try:
         text = path.read_text()
@@ -341,7 +345,8 @@ def load_config(path: str | os.PathLike[str], saved: bool = False) -> Config:
         else:
             data = json.loads(text)
     except Exception as err:  # noqa: BLE001 - any parser error becomes one line
-        raise ConfigError(f"{path}: not valid {'YAML' if path.suffix in ('.yaml', '.yml') else 'JSON'} ({err})") from None
+        raise ConfigError(f"{path}: not valid {'YAML' if path.suffix in ('.yaml', '.yml') else 'JSON'} "
+                          f"({err})") from None
     try:
         return from_saved_dict(data) if saved else from_dict(data)
     except ConfigError as err:
@@ -387,7 +392,9 @@ def load_thresholds(path: str | os.PathLike[str]) -> Thresholds:
         raise ConfigError(f"{path}: {err}") from None
 
 
-def save_thresholds(thresholds: Thresholds, path: str | os.PathLike[str], extra: dict[str, Any] | None = None) -> None:
-    """`thresholds.json`: the thresholds (under "thresholds", for `load_thresholds`) and `extra`, atomically."""
+def save_thresholds(thresholds: Thresholds, path: str | os.PathLike[str],
+                    extra: dict[str, Any] | None = None) -> None:
+    """`thresholds.json`: the thresholds (under "thresholds", for `load_thresholds`) and `extra`,
+    atomically."""
     text = json.dumps({"thresholds": dataclasses.asdict(thresholds), **(extra or {})}, indent=2) + "\n"
     atomic_write_text(path, text)

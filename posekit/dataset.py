@@ -75,7 +75,8 @@ def make_sample(
     indices = [person_index] if isinstance(person_index, (int, np.integer)) else list(person_index)
     for k in indices:
         if frame.persons[k].head_box is None:
-            raise DataError(sequence.source or sequence.name, f"person {k} has no head box", frame=frame_index)
+            raise DataError(sequence.source or sequence.name, f"person {k} has no head box",
+                            frame=frame_index)
     image = read_image(sequence.image_path(frame_index))
     net = config.network
     with_head = [p for p in frame.persons if p.head_box is not None]
@@ -107,7 +108,9 @@ def make_sample(
         "multi_person_heatmaps": multi_person_joint_heatmaps(joints_hm, h, w, sigma),
     }
     if isinstance(person_index, (int, np.integer)):
-        x["head_mask"], y["joint_heatmaps"], y["joint_weights"] = x["head_mask"][0], y["joint_heatmaps"][0], y["joint_weights"][0]
+        x["head_mask"], y["joint_heatmaps"], y["joint_weights"] = (
+            x["head_mask"][0], y["joint_heatmaps"][0], y["joint_weights"][0]
+        )
     return x, y
 
 
@@ -143,7 +146,8 @@ class TrainingBatches(keras.utils.PyDataset):
         self.batch_size = config.train.batch_size  # persons of interest per batch
         k = config.train.persons_per_image
         if k < 1 or self.batch_size % k:
-            raise ConfigError(f"train.batch_size={self.batch_size} must be a multiple of train.persons_per_image={k}")
+            raise ConfigError(f"train.batch_size={self.batch_size} must be a multiple of "
+                              f"train.persons_per_image={k}")
         self.images_per_batch = self.batch_size // k
         self.epoch = 0
         #: (sequence index, frame index, indices of persons with a head box) per usable frame.
@@ -180,8 +184,10 @@ class TrainingBatches(keras.utils.PyDataset):
         samples = [self.sample(index, b) for b in range(self.images_per_batch)]
         # Per-person entries of K-person samples are flattened to B·K rows, image b's persons together.
         stack = lambda v: np.concatenate(v) if self.config.train.persons_per_image > 1 else np.stack(v)
-        x = {k: (stack if k in PERSON_KEYS else np.stack)([xs[k] for xs, _ in samples]) for k in samples[0][0]}
-        y = {k: (stack if k in PERSON_KEYS else np.stack)([ys[k] for _, ys in samples]) for k in samples[0][1]}
+        x = {k: (stack if k in PERSON_KEYS else np.stack)([xs[k] for xs, _ in samples])
+             for k in samples[0][0]}
+        y = {k: (stack if k in PERSON_KEYS else np.stack)([ys[k] for _, ys in samples])
+             for k in samples[0][1]}
         return x, y
 
     def set_epoch(self, epoch: int) -> None:

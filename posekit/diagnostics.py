@@ -31,7 +31,8 @@ def pckh_matrix(gt: list[Person], pred: list[Person]) -> np.ndarray:
             continue
         x1, y1, x2, y2 = person.head_box
         head = HEAD_SIZE_FACTOR * float(np.hypot(x2 - x1, y2 - y1))
-        d = np.linalg.norm(pj - person.joints[None, :, :2], axis=-1) / max(head, 1e-9)  # (P, 15), NaN if absent
+        # (P, 15), NaN if absent
+        d = np.linalg.norm(pj - person.joints[None, :, :2], axis=-1) / max(head, 1e-9)
         correct = (d <= DIST_THRESH) & present[None, :]
         out[g] = correct.sum(axis=1) / present.sum()
     return out
@@ -61,8 +62,8 @@ def track_assignments(gt: Sequence, pred: Sequence) -> pd.DataFrame:
                 continue
             p, s = pairs.get(g, (None, 0.0))
             tid = pf.persons[p].track_id if p is not None else None
-            rows.append({"frame": f, "gt_track": person.track_id, "pred_track": -1 if tid is None else int(tid),
-                         "pckh": s})
+            rows.append({"frame": f, "gt_track": person.track_id,
+                         "pred_track": -1 if tid is None else int(tid), "pckh": s})
     return pd.DataFrame(rows, columns=["frame", "gt_track", "pred_track", "pckh"])
 
 

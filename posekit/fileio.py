@@ -39,7 +39,8 @@ def atomic_write_json(path: str | os.PathLike[str], data: Any, indent: int | Non
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike[str], suffix: str) -> Iterator[Path]:
     """A temp path beside `path` (ending in `suffix`, for writers that pick the format from the name, as
-    Keras does) to write to inside the block; renamed onto `path` when the block succeeds, removed otherwise."""
+    Keras does) to write to inside the block; renamed onto `path` when the block succeeds, removed
+    otherwise."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp{suffix}")

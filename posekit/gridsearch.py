@@ -86,7 +86,8 @@ class GridSpec:
     def from_dict(cls, data: dict[str, Any]) -> GridSpec:
         unknown = set(data) - set(THRESHOLD_NAMES)
         if unknown:
-            raise ConfigError(f"unknown grid thresholds {sorted(unknown)}; known: {', '.join(THRESHOLD_NAMES)}")
+            raise ConfigError(f"unknown grid thresholds {sorted(unknown)}; "
+                              f"known: {', '.join(THRESHOLD_NAMES)}")
         values = {}
         for k, v in data.items():
             seq = v if isinstance(v, (list, tuple)) else [v]
@@ -155,8 +156,8 @@ class GridCache:
                 arrays[f"{s}/{f}/joints"] = fc.joints
         arrays["meta"] = np.frombuffer(json.dumps({
             "names": [s.name for s in self.sequences], "n_frames": [len(s.frames) for s in self.sequences],
-            "t_head_min": self.t_head_min, "max_heads": self.max_heads, "network_seconds": self.network_seconds,
-            "meta": self.meta}).encode(), dtype=np.uint8)
+            "t_head_min": self.t_head_min, "max_heads": self.max_heads,
+            "network_seconds": self.network_seconds, "meta": self.meta}).encode(), dtype=np.uint8)
         buf = io.BytesIO()
         np.savez_compressed(buf, **arrays)
         atomic_write_bytes(path, buf.getvalue())
@@ -171,7 +172,8 @@ class GridCache:
                 frames = [FrameCache(data[f"{s}/{f}/head"], data[f"{s}/{f}/cand"], data[f"{s}/{f}/joints"])
                           for f in range(n)]
                 seqs.append(SequenceCache(name, frames))
-            return cls(seqs, meta["t_head_min"], meta["max_heads"], meta["network_seconds"], meta.get("meta", {}))
+            return cls(seqs, meta["t_head_min"], meta["max_heads"], meta["network_seconds"],
+                       meta.get("meta", {}))
         except (OSError, KeyError, ValueError, EOFError, TypeError, zipfile.BadZipFile) as err:
             raise DataError(path, f"not a readable grid-search cache ({type(err).__name__}: {err})") from None
 
@@ -194,7 +196,8 @@ def build_cache(predictor: Any, sequences: list[Sequence], t_head_min: float,
     t_head_min: the loosest t_head of the grid. Component 2 runs for every local maximum of the head
                heatmap at or above it, so keep it above the noise floor of a trained network (≥ 0.05).
     """
-    # No t_joint / t_person: the cache keeps every candidate's joints; `_detections` applies them per combination.
+    # No t_joint / t_person: the cache keeps every candidate's joints; `_detections` applies them per
+    # combination.
     unthresholded = dataclasses.replace(predictor.thresholds, t_joint=-np.inf, t_person=-np.inf)
     t0 = time.perf_counter()
     out = []
@@ -209,7 +212,8 @@ def build_cache(predictor: Any, sequences: list[Sequence], t_head_min: float,
             # t_head_dist = 0 and no max_heads bound: every local maximum >= t_head_min is a candidate, so
             # whatever a stricter (t_head, t_head_dist) keeps is among them.
             cands = [find_head_peaks(heads[b], t_head_min, 0.0, None)[0] for b in range(len(batch))]
-            decoded = predictor.decode(net, [(im.shape[1], im.shape[0]) for im in images], unthresholded, cands)
+            decoded = predictor.decode(net, [(im.shape[1], im.shape[0]) for im in images], unthresholded,
+                                       cands)
             for b in range(len(batch)):
                 joints = decoded.joints[decoded.frame_index == b]  # (K, 15, 3) image x, y, value
                 frames.append(FrameCache(heads[b].astype(np.float32), cands[b].astype(np.int32), joints))
@@ -284,9 +288,10 @@ def predictions_at(cache: GridCache, gt: list[Sequence], th: Thresholds,
         frames = []
         for f, (poses, tids) in enumerate(zip(dets, ids)):
             persons = [to_person(pose, tid) for pose, tid in zip(poses, tids)]
-            frames.append(Frame(image=src.frames[f].image, persons=persons, is_labeled=src.frames[f].is_labeled,
-                                frame_id=src.frames[f].frame_id))
-        preds.append(Sequence(name=seq.name, frames=frames, root=src.root, format=src.format, vid_id=src.vid_id))
+            frames.append(Frame(image=src.frames[f].image, persons=persons,
+                                is_labeled=src.frames[f].is_labeled, frame_id=src.frames[f].frame_id))
+        preds.append(Sequence(name=seq.name, frames=frames, root=src.root, format=src.format,
+                              vid_id=src.vid_id))
     return preds
 
 
@@ -321,8 +326,8 @@ def score_grid(cache: GridCache, gt: list[Sequence], grid: GridSpec, objective: 
     rows = []
     head_rows: dict[tuple[float, float], list] = {}
     tracks: dict[tuple[int, bytes, float, int], list[list[int]]] = {}
-    for t_head, t_head_dist, t_joint, t_person in itertools.product(grid.t_head, grid.t_head_dist, grid.t_joint,
-                                                                     grid.t_person):
+    for t_head, t_head_dist, t_joint, t_person in itertools.product(grid.t_head, grid.t_head_dist,
+                                                                     grid.t_joint, grid.t_person):
         if (t_head, t_head_dist) not in head_rows:
             head_rows[(t_head, t_head_dist)] = _head_rows(cache, t_head, t_head_dist)
         dets = _detections(cache, t_head, t_head_dist, t_joint, t_person, head_rows[(t_head, t_head_dist)])
@@ -334,8 +339,8 @@ def score_grid(cache: GridCache, gt: list[Sequence], grid: GridSpec, objective: 
             for s, (c, part) in enumerate(zip(in_gt_order, parts)):
                 key = (s, part.key, th.t_pose_dist, th.t_max_age)
                 if key not in tracks:
-                    tracks[key] = track_sequence([[p[:, :2] for p in frame] for frame in dets[c]], th.t_pose_dist,
-                                                 th.t_max_age)
+                    tracks[key] = track_sequence([[p[:, :2] for p in frame] for frame in dets[c]],
+                                                 th.t_pose_dist, th.t_max_age)
                 counts.append(evaluator.mot_counts(s, part, tracks[key]))
             row = dataclasses.asdict(th) | evaluator.totals(ap_rows, counts)
             row["objective"] = objective_value(_nz(row["mAP"]), _nz(row["MOTA"]), objective)

@@ -9,7 +9,8 @@ component, the network is able to predict poses of each individual person visibl
 Per batch of frames:
 
     letterbox + normalise (geometry, augment)        (B, H, W, 3) float32
-    component 1, once per frame                      features (B, h, w, C), multi (B, h, w, 15), head (B, h, w, 1)
+    component 1, once per frame                      features (B, h, w, C), multi (B, h, w, 15),
+                                                     head (B, h, w, 1)
     head peaks per frame (decoding.find_head_peaks)  K heads over the batch, each with its frame index
     masked head = head mask (σ=4) × head heatmap     (K, h, w, 1)
     component 2 for ALL K heads in batched calls     filtered (K, h, w, 15), in chunks of `head_chunk`
@@ -128,9 +129,11 @@ class Predictor:
 
         backend = keras.backend.backend()
         if backend not in ("tensorflow", "jax"):
-            raise ConfigError(f"the Predictor runs on the TensorFlow or JAX backend, not KERAS_BACKEND={backend}")
+            raise ConfigError("the Predictor runs on the TensorFlow or JAX backend, "
+                              f"not KERAS_BACKEND={backend}")
 
-        if config is not None and getattr(model, "config", None) is not None and config.network != model.config.network:
+        if (config is not None and getattr(model, "config", None) is not None
+                and config.network != model.config.network):
             raise ConfigError(f"the config's network section differs from the model's ({config.profile} vs "
                               f"{model.config.profile} profile): load the config the model was trained with")
         self.precision = precision
@@ -159,7 +162,9 @@ class Predictor:
 
         # One trace each: the batch dimension is None in the signatures, so neither a new number of
         # frames nor a new number of heads retraces.
-        @tf.function(input_signature=[tf.TensorSpec((None, net.input_height, net.input_width, 3), tf.float32)])
+        @tf.function(
+            input_signature=[tf.TensorSpec((None, net.input_height, net.input_width, 3), tf.float32)]
+        )
         def component1(image):
             out = comp1(image, training=False)
             f32 = lambda t: tf.cast(t, tf.float32)  # noqa: E731  (bf16 outputs -> float32 for decoding)
@@ -209,7 +214,9 @@ class Predictor:
         returns: {"features": (B, h, w, C), "multi_person_heatmaps": (B, h, w, 15),
                  "head_heatmap": (B, h, w, 1), "letterbox": (B, 2, 3)} numpy arrays.
         """
-        parts: dict[str, list[np.ndarray]] = {k: [] for k in ("features", "multi_person_heatmaps", "head_heatmap")}
+        parts: dict[str, list[np.ndarray]] = {
+            k: [] for k in ("features", "multi_person_heatmaps", "head_heatmap")
+        }
         matrices = []
         for batch in _batches(images, self.batch_size):
             x, M = self.prepare(batch)
@@ -246,7 +253,8 @@ class Predictor:
         returns:                filtered heatmaps (K, h, w, 15) float32, or the final single-person
                                 heatmaps (filtered × multi) when `final`.
         """
-        filtered, single = self._run_component2(features, multi_person_heatmaps, masked_head_heatmap, frame_index)
+        filtered, single = self._run_component2(features, multi_person_heatmaps, masked_head_heatmap,
+                                                frame_index)
         return single if final else filtered
 
     def _run_component2(
@@ -289,15 +297,16 @@ class Predictor:
         peaks: list[np.ndarray] | None = None,
         intermediates: bool = False,
     ) -> Decoded:
-        """Component 1's outputs to persons: the one decode path of paper §2 (inference and grid search use it).
+        """Component 1's outputs to persons: the one decode path of paper §2 (inference and grid search
+        use it).
 
         heads (find_head_peaks) -> head masks σ=4 × head heatmap -> component 2 -> final = filtered × multi
         -> joints at the maxima with t_joint, t_person (decode_single_person) -> image px (heatmap_to_image)
         -> `Person`s (to_person).
 
-        net:           component 1 for B frames: "features" (B, h, w, C), "multi_person_heatmaps" (B, h, w, 15)
-                       (numpy or device tensors), "head_heatmap" (B, h, w, 1) numpy, "letterbox" (B, 2, 3)
-                       (as `run_network` returns).
+        net:           component 1 for B frames: "features" (B, h, w, C), "multi_person_heatmaps"
+                       (B, h, w, 15) (numpy or device tensors), "head_heatmap" (B, h, w, 1) numpy,
+                       "letterbox" (B, 2, 3) (as `run_network` returns).
         image_sizes:   (width, height) of each original frame (joints are clipped to it).
         thresholds:    t_head, t_head_dist, t_joint, t_person; default `self.thresholds`.
         peaks:         the heads of each frame, (N_b, 2) heatmap x, y; default the local maxima of the head
@@ -319,7 +328,8 @@ class Predictor:
         masked = head_masks(peaks_all, h, w, self.config.targets.head_mask_sigma) * head[frame_index]
         t0 = self._tick("heads", t0)
 
-        filtered, final = self._run_component2(net["features"], net["multi_person_heatmaps"], masked, frame_index)
+        filtered, final = self._run_component2(net["features"], net["multi_person_heatmaps"], masked,
+                                               frame_index)
         t0 = self._tick("component2", t0)
 
         joints, keep = decode_single_person(final, th.t_joint, th.t_person)  # heatmap px
@@ -385,7 +395,8 @@ class Predictor:
         frames = []
         for src, persons in zip(seq.frames, self.iter_predict(images), strict=True):
             self.track(persons, tracker)
-            frames.append(Frame(image=src.image, persons=persons, is_labeled=src.is_labeled, frame_id=src.frame_id))
+            frames.append(Frame(image=src.image, persons=persons, is_labeled=src.is_labeled,
+                                frame_id=src.frame_id))
             if progress is not None:
                 progress(1)
         return Sequence(name=seq.name, frames=frames, root=seq.root, format=seq.format, vid_id=seq.vid_id)

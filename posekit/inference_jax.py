@@ -5,7 +5,8 @@ per head). Imports no TensorFlow.
 Not in the paper (how, not what): `jax.jit` compiles once per input shape, where `tf.function` takes a
 `None` batch dimension. So component 1 pads a short batch of frames up to `batch_size`, and component 2
 pads every chunk of heads up to `head_chunk` (padded heads sit on the chunk's first frame, with an all-zero
-head heatmap; their rows are dropped): one compilation per number of frames in the call, whatever the number of heads.
+head heatmap; their rows are dropped): one compilation per number of frames in the call, whatever the
+number of heads.
 The part of component 2's first convolution that a frame's heads share is computed for the distinct
 frames of the chunk (`jnp.unique` with a static size), as in the TensorFlow path (`model.split_component2`).
 """
@@ -27,7 +28,8 @@ def to_device(array: Any) -> Any:
     return jnp.asarray(array, dtype=jnp.float32)
 
 
-def compiled_calls(model: Any, batch_size: int, head_chunk: int) -> tuple[Callable[..., Any], Callable[..., Any]]:
+def compiled_calls(model: Any, batch_size: int,
+                   head_chunk: int) -> tuple[Callable[..., Any], Callable[..., Any]]:
     """(component1, component2) with the signatures of the Predictor's TensorFlow calls:
 
     component1(image (B, H, W, 3)) -> features (B, h, w, C), multi (B, h, w, 15), head (B, h, w, 1), float32;
@@ -40,7 +42,8 @@ def compiled_calls(model: Any, batch_size: int, head_chunk: int) -> tuple[Callab
     @jax.jit
     def _component1(image: Any) -> tuple[Any, Any, Any]:
         out = comp1(image, training=False)
-        return tuple(out[k].astype(jnp.float32) for k in ("features", "multi_person_heatmaps", "head_heatmap"))
+        return tuple(out[k].astype(jnp.float32)
+                     for k in ("features", "multi_person_heatmaps", "head_heatmap"))
 
     def component1(image: np.ndarray) -> tuple[Any, Any, Any]:
         n = len(image)
@@ -57,12 +60,15 @@ def compiled_calls(model: Any, batch_size: int, head_chunk: int) -> tuple[Callab
         filtered = per_head(shared[local.reshape(-1)], masked_head).astype(jnp.float32)
         return filtered, single_person_heatmaps(filtered, multi[frame_index])
 
-    def component2(features: Any, multi: Any, masked_head: np.ndarray, frame_index: np.ndarray) -> tuple[Any, Any]:
+    def component2(features: Any, multi: Any, masked_head: np.ndarray,
+                   frame_index: np.ndarray) -> tuple[Any, Any]:
         k = len(masked_head)
         if k < head_chunk:
-            masked_head = np.concatenate([masked_head, np.zeros((head_chunk - k, *masked_head.shape[1:]), np.float32)])
+            masked_head = np.concatenate([masked_head,
+                                          np.zeros((head_chunk - k, *masked_head.shape[1:]), np.float32)])
             frame_index = np.concatenate([frame_index, np.full(head_chunk - k, frame_index[0], np.int32)])
-        filtered, single = _component2(features, multi, to_device(masked_head), jnp.asarray(frame_index, jnp.int32))
+        filtered, single = _component2(features, multi, to_device(masked_head),
+                                       jnp.asarray(frame_index, jnp.int32))
         return (filtered[:k], single[:k]) if k < head_chunk else (filtered, single)
 
     return component1, component2

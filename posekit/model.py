@@ -4,7 +4,8 @@ Keras 3 with `keras.ops` only (no TensorFlow import), so the same code runs on t
 (the default) and under `KERAS_BACKEND=jax`.
 
     image (B, H, W, 3) ──> feature extraction ──> features (B, h, w, C)          h, w = H/4, W/4
-      component 1:  features ──> multi-person U-Net ──> multi_person_heatmaps (B, h, w, 15), head_heatmap (B, h, w, 1)
+      component 1:  features ──> multi-person U-Net ──> multi_person_heatmaps (B, h, w, 15),
+                                                        head_heatmap (B, h, w, 1)
       component 2:  concat(features, multi_person_heatmaps, head_heatmap × head_mask) ──> single-person U-Net
                     ──> filtered_heatmaps (B, h, w, 15)
       single_person_heatmaps = filtered_heatmaps × multi_person_heatmaps
@@ -76,8 +77,8 @@ class _Seeds:
 
 
 def _conv(
-    net: NetworkConfig, filters: int, name: str, seeds: _Seeds, kernel_size: int = 3, activation: str = "relu",
-    init_scale: float = 1.0, bias: float = 0.0,
+    net: NetworkConfig, filters: int, name: str, seeds: _Seeds, kernel_size: int = 3,
+    activation: str = "relu", init_scale: float = 1.0, bias: float = 0.0,
 ) -> keras.layers.Conv2D:
     """A padded convolution: He init, zero bias, L2 decay on the kernel (paper §2.1, §4).
 
@@ -201,16 +202,17 @@ def split_component2(component2: keras.Model) -> tuple[Any, Any]:
     remain. Outputs equal `component2`'s up to floating-point rounding (the sum is ordered differently).
 
     returns (per_frame, per_head):
-      per_frame(features (F, h, w, C), multi (F, h, w, 15)) -> first-convolution pre-activation (F, h, w, filters)
-          without the bias, in the layer's compute dtype;
-      per_head(pre_activation (K, h, w, filters), masked_head (K, h, w, 1)) -> filtered heatmaps (K, h, w, 15),
-          with each head's row of `pre_activation` gathered from its frame.
+      per_frame(features (F, h, w, C), multi (F, h, w, 15)) -> first-convolution pre-activation
+          (F, h, w, filters) without the bias, in the layer's compute dtype;
+      per_head(pre_activation (K, h, w, filters), masked_head (K, h, w, 1)) -> filtered heatmaps
+          (K, h, w, 15), with each head's row of `pre_activation` gathered from its frame.
     """
     first = component2.get_layer("c2_down0_conv0")
     if first.kernel_size != (3, 3) or first.strides != (1, 1) or first.padding != "same":
         raise ConfigError("split_component2 expects the 3×3 'same' first convolution of build_component2")
     tail = keras.Model(first.output, component2.output, name="component2_tail")
-    n_shared = int(first.kernel.shape[2]) - 1  # the features and multi-person channels; the last is the head's
+    # the features and multi-person channels; the last is the head's
+    n_shared = int(first.kernel.shape[2]) - 1
     dtype = first.compute_dtype
 
     def per_frame(features: Any, multi: Any) -> Any:
@@ -231,7 +233,8 @@ class PoseNet(keras.Model):
     """Both components trained end to end (paper §2, Fig. 1).
 
     call({"image": (B, H, W, 3), "head_mask": (B, h, w, 1)}) -> {"multi_person_heatmaps": (B, h, w, 15),
-    "head_heatmap": (B, h, w, 1), "filtered_heatmaps": (B, h, w, 15), "single_person_heatmaps": (B, h, w, 15)}.
+    "head_heatmap": (B, h, w, 1), "filtered_heatmaps": (B, h, w, 15),
+    "single_person_heatmaps": (B, h, w, 15)}.
     `head_mask` is the σ=4 Gaussian around the head of the person of interest (§2, §4); in training it sits on
     the ground-truth head centre. Inference calls `component1` once per frame and `component2` once per head
     (in batches; `split_component2` computes the part of its first convolution that all heads of a frame
@@ -300,7 +303,8 @@ def precision_policy(precision: str) -> Iterator[None]:
 def with_precision(posenet: PoseNet, precision: str) -> PoseNet:
     """The same network (same weights) computing in `precision`: "fp32" returns `posenet` itself; "bf16"
     returns a copy built under Keras' `mixed_bfloat16` policy (bfloat16 compute, float32 weights), for CPUs
-    and GPUs with bfloat16 units. Not in the paper: a speed option, measured in benchmarks/bench_precision.py."""
+    and GPUs with bfloat16 units. Not in the paper: a speed option, measured in
+    benchmarks/bench_precision.py."""
     if precision == "fp32" and posenet.component1.compute_dtype == "float32":
         return posenet
     with precision_policy(precision):
@@ -313,7 +317,8 @@ def with_precision(posenet: PoseNet, precision: str) -> PoseNet:
 # Loss
 
 
-def loss_terms(y_true: dict[str, Any], outputs: dict[str, Any], multi_person_loss_weight: float = 0.0) -> dict[str, Any]:
+def loss_terms(y_true: dict[str, Any], outputs: dict[str, Any],
+               multi_person_loss_weight: float = 0.0) -> dict[str, Any]:
     """The two L2 losses of paper §4, each a scalar (and the optional multi-person term, not in the paper).
 
     y_true: "head_heatmap" (B, h, w, 1), "loss_mask" (B, h, w, 1) (1 inside annotated regions, 0 in ignore
@@ -344,7 +349,8 @@ def loss_terms(y_true: dict[str, Any], outputs: dict[str, Any], multi_person_los
     pose = 0.5 * ops.sum(pose_sq) / persons
     terms = {"head_loss": head_loss, "pose_loss": pose, "multi_loss": ops.zeros((), "float32")}
     if multi_person_loss_weight:
-        multi_diff = (outputs["multi_person_heatmaps"] - y_true["multi_person_heatmaps"]) * y_true["loss_mask"]
+        multi_diff = ((outputs["multi_person_heatmaps"] - y_true["multi_person_heatmaps"])
+                      * y_true["loss_mask"])
         terms["multi_loss"] = multi_person_loss_weight * 0.5 * ops.sum(ops.square(multi_diff)) / batch
     return terms
 
@@ -419,7 +425,8 @@ def training_flops(config: Config, c1_gflop: float | None = None, c2_gflop: floa
     return 3.0 * (images * c1_gflop + t.batch_size * c2_gflop) * 1e9 * t.iterations
 
 
-def training_compute_line(config: Config, c1_gflop: float | None = None, c2_gflop: float | None = None) -> str:
+def training_compute_line(config: Config, c1_gflop: float | None = None,
+                          c2_gflop: float | None = None) -> str:
     """`training compute: N TFLOP` with how it is counted (the last line of `posekit model`)."""
     t = config.train
     tflop = training_flops(config, c1_gflop, c2_gflop) / 1e12
@@ -449,8 +456,8 @@ def save_checkpoint_file(posenet: keras.Model, path: Path) -> None:
 
 
 def load_model(path_or_run_dir: str | os.PathLike[str]) -> PoseNet:
-    """A PoseNet from a `.keras` file, or from a run folder (`RUN_DIR/model.keras` + `RUN_DIR/config.json`), or
-    from a `posekit reproduce` folder (its `model/` subfolder, e.g. `results/cpu-reference`).
+    """A PoseNet from a `.keras` file, or from a run folder (`RUN_DIR/model.keras` + `RUN_DIR/config.json`),
+    or from a `posekit reproduce` folder (its `model/` subfolder, e.g. `results/cpu-reference`).
 
     From a run folder the returned model's `.config` is the run's `config.json` (its network section must
     match the one stored in the `.keras` file).
@@ -469,7 +476,8 @@ def load_model(path_or_run_dir: str | os.PathLike[str]) -> PoseNet:
     try:
         model = keras.saving.load_model(path, compile=False)
     except Exception as err:  # noqa: BLE001 - any reader error becomes one line
-        raise DataError(path, f"cannot load the model ({type(err).__name__}: {str(err).splitlines()[0]})") from None
+        raise DataError(path, f"cannot load the model ({type(err).__name__}: "
+                              f"{str(err).splitlines()[0]})") from None
     if not isinstance(model, PoseNet):
         raise DataError(path, f"not a posekit PoseNet (found {type(model).__name__})")
     if run_config is not None:
@@ -514,10 +522,12 @@ def model_summary(config: Config) -> tuple[str, int, float, float]:
             flops = _conv_flops(layer) if isinstance(layer, keras.layers.Conv2D) else 0
             total += flops
             shape = tuple(layer.output.shape[1:]) if not isinstance(layer.output, list) else ()
-            rows.append((comp.name, layer.name, type(layer).__name__, shape, layer.count_params(), flops / 1e9))
+            rows.append((comp.name, layer.name, type(layer).__name__, shape, layer.count_params(),
+                         flops / 1e9))
         gflops[comp.name] = total / 1e9
     params = posenet.count_params()
-    header = f"{'component':<11} {'layer':<26} {'type':<13} {'output (h, w, c)':<18} {'params':>9} {'GFLOP':>8}"
+    header = (f"{'component':<11} {'layer':<26} {'type':<13} {'output (h, w, c)':<18} {'params':>9} "
+              f"{'GFLOP':>8}")
     lines = [header, "-" * len(header)]
     for comp, name, kind, shape, n, gf in rows:
         shape_text = "×".join(str(s) for s in shape)

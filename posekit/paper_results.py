@@ -15,8 +15,10 @@ from posekit.config import Thresholds
 #: Table 1: "Single-frame multi-person pose estimation results showing the mean average precision (mAP)".
 #: The paper's last column is headed "mAP"; posekit's tables call it "Total" as the official evaluation does.
 TABLE1: dict[str, dict[str, float]] = {
-    "val": {"Head": 73.1, "Sho": 64.2, "Elb": 56.1, "Wri": 43.0, "Hip": 48.9, "Knee": 43.7, "Ank": 39.1, "Total": 53.9},
-    "test": {"Head": 66.6, "Sho": 60.6, "Elb": 51.4, "Wri": 42.4, "Hip": 43.5, "Knee": 41.7, "Ank": 38.7, "Total": 50.4},
+    "val": {"Head": 73.1, "Sho": 64.2, "Elb": 56.1, "Wri": 43.0, "Hip": 48.9, "Knee": 43.7, "Ank": 39.1,
+            "Total": 53.9},
+    "test": {"Head": 66.6, "Sho": 60.6, "Elb": 51.4, "Wri": 42.4, "Hip": 43.5, "Knee": 41.7, "Ank": 38.7,
+             "Total": 50.4},
 }
 
 #: Table 2: "Multi-person pose tracking results showing the multiple object tracking accuracy (MOTA) and

@@ -49,7 +49,8 @@ STAGES: tuple[tuple[str, str], ...] = (
 )
 
 #: Packages whose versions go into the manifest.
-_PACKAGES = ("posekit", "tensorflow", "keras", "numpy", "scipy", "pandas", "opencv-python-headless", "papermill")
+_PACKAGES = ("posekit", "tensorflow", "keras", "numpy", "scipy", "pandas", "opencv-python-headless",
+             "papermill")
 
 
 class StageError(PosekitError):
@@ -63,7 +64,8 @@ class RunSpec:
     profile: str = "cpu"
     data: str = "synthetic"  # "synthetic" or a PoseTrack folder
     out: str | None = None  # results/<profile>-<data name> by default
-    seed: int = 0  # the synthetic data's seed and the config's train.seed (weight init, augmentation, sampling)
+    # the synthetic data's seed and the config's train.seed (weight init, augmentation, sampling)
+    seed: int = 0
     overrides: tuple[str, ...] = ()
 
     @property
@@ -75,8 +77,8 @@ class RunSpec:
 
 
 def run_config(spec: RunSpec) -> Config:
-    """The run's config, resolved once: the profile, `train.seed = spec.seed`, then the overrides (so an explicit
-    `train.seed=` override wins)."""
+    """The run's config, resolved once: the profile, `train.seed = spec.seed`, then the overrides (so an
+    explicit `train.seed=` override wins)."""
     profile = get_profile(spec.profile)
     seeded = profile.replace(train=dataclasses.replace(profile.train, seed=int(spec.seed)))
     return apply_overrides(seeded, list(spec.overrides))
@@ -110,7 +112,8 @@ def ensure_data(spec: RunSpec, log: Callable[[str], None] = print) -> tuple[Path
 def _folder_fingerprint(path: Path) -> str:
     """sha256 over the names and bytes of the annotation JSON files of a PoseTrack folder."""
     h = hashlib.sha256()
-    files = sorted(p for p in path.rglob("*.json") if "annotations" in p.relative_to(path).parts or p.parent == path)
+    files = sorted(p for p in path.rglob("*.json")
+                   if "annotations" in p.relative_to(path).parts or p.parent == path)
     for p in files:
         h.update(str(p.relative_to(path)).encode())
         h.update(p.read_bytes())
@@ -170,7 +173,8 @@ def package_versions() -> dict[str, str]:
 
 def git_commit() -> str | None:
     try:
-        res = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=10)
+        res = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True,
+                             timeout=10)
         dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO_ROOT,
                                capture_output=True, text=True, timeout=10).stdout.strip()
     except (OSError, subprocess.SubprocessError):
@@ -221,7 +225,8 @@ def reproduce(spec: RunSpec, stages: list[str] | None = None, force: bool = Fals
     wanted = set(stages) if stages else None
     unknown = sorted(wanted - {s for s, _ in STAGES}) if wanted else []
     if unknown:
-        raise PosekitError(f"unknown stage(s) {', '.join(unknown)}; stages: {', '.join(s for s, _ in STAGES)}")
+        raise PosekitError(f"unknown stage(s) {', '.join(unknown)}; "
+                           f"stages: {', '.join(s for s, _ in STAGES)}")
     for i, (stem, what) in enumerate(STAGES, 1):
         nb_in = NOTEBOOK_DIR / f"{stem}.ipynb"
         nb_out = run_dir / f"{stem}.ipynb"

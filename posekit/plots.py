@@ -1,6 +1,7 @@
 """Matplotlib figures for the notebooks: targets, augmentation, loss curves, grid search, Fig. 1 (its
-intermediate images, and the network drawn from the model), the tracker, track timelines, galleries. Drawing on images (skeletons, boxes) is `posekit.viz`; this module lays
-those images and heatmaps out as figures and saves them atomically.
+intermediate images, and the network drawn from the model), the tracker, track timelines, galleries.
+Drawing on images (skeletons, boxes) is `posekit.viz`; this module lays those images and heatmaps out as
+figures and saves them atomically.
 """
 
 from __future__ import annotations
@@ -61,9 +62,12 @@ def sample_panels(x: dict[str, np.ndarray], y: dict[str, np.ndarray], cfg: Augme
     t = targets or TargetConfig()
     fig, axes = plt.subplots(2, 3, figsize=(13, 5.2))
     _imshow(axes[0, 0], image, "input (letterboxed, normalised → shown in 0..255)")
-    _imshow(axes[0, 1], y["head_heatmap"][..., 0], f"target: multi-person head heatmap (σ={t.sigma:g})", vmin=0, vmax=1)
-    _imshow(axes[0, 2], y["loss_mask"][..., 0], "head loss mask (0 = ignore region)", vmin=0, vmax=1, cmap="gray")
-    _imshow(axes[1, 0], x["head_mask"][..., 0], f"head mask of the person of interest (σ={t.head_mask_sigma:g})", vmin=0, vmax=1)
+    _imshow(axes[0, 1], y["head_heatmap"][..., 0], f"target: multi-person head heatmap (σ={t.sigma:g})",
+            vmin=0, vmax=1)
+    _imshow(axes[0, 2], y["loss_mask"][..., 0], "head loss mask (0 = ignore region)", vmin=0, vmax=1,
+            cmap="gray")
+    _imshow(axes[1, 0], x["head_mask"][..., 0],
+            f"head mask of the person of interest (σ={t.head_mask_sigma:g})", vmin=0, vmax=1)
     _imshow(axes[1, 1], y["joint_heatmaps"].max(axis=-1), "target: single-person heatmaps (max over joints)",
             vmin=0, vmax=1)
     w = y["joint_weights"]
@@ -104,7 +108,8 @@ def loss_curves(log: pd.DataFrame, smooth: int = 10) -> plt.Figure:
     for col, color in (("loss", "black"), ("head_loss", "tab:orange"), ("pose_loss", "tab:green")):
         if col in log:
             ax.plot(log["iteration"], log[col], color=color, alpha=0.25, lw=0.8)
-            ax.plot(log["iteration"], log[col].rolling(smooth, min_periods=1).median(), color=color, label=col)
+            ax.plot(log["iteration"], log[col].rolling(smooth, min_periods=1).median(), color=color,
+                    label=col)
     ax.set_yscale("log")
     ax.set_xlabel("iteration")
     ax.set_ylabel("L2 loss (log scale)")
@@ -125,12 +130,14 @@ def grid_search_plots(grid: pd.DataFrame, params: Seq[str], objective: str = "ob
         g = grid.groupby(p)
         for metric, color in (("mAP", "tab:blue"), ("MOTA", "tab:red")):
             if metric in grid:
-                ax.plot(g[metric].max().index, g[metric].max().values, "o-", color=color, label=f"best {metric}")
+                ax.plot(g[metric].max().index, g[metric].max().values, "o-", color=color,
+                        label=f"best {metric}")
         ax.axvline(best[p], color="gray", ls="--", lw=1)
         ax.set_xlabel(p)
         ax.grid(alpha=0.3)
     axes[0, 0].legend(fontsize=8)
-    fig.suptitle(f"threshold grid search (§4): best over the other thresholds; dashed = chosen by {objective}")
+    fig.suptitle("threshold grid search (§4): best over the other thresholds; "
+                 f"dashed = chosen by {objective}")
     fig.tight_layout()
     return fig
 
@@ -156,7 +163,8 @@ def fig1_panels(image: np.ndarray, features: np.ndarray, multi_person: np.ndarra
     ]
     fig, axes = plt.subplots(2, 4, figsize=(15, 4.6))
     for ax, (img, title, color) in zip(axes.ravel(), panels):
-        kw = {} if img.ndim == 3 else {"cmap": "viridis", "vmin": min(0.0, float(np.min(img))), "vmax": max(1e-6, float(np.max(img)))}
+        kw = {} if img.ndim == 3 else {"cmap": "viridis", "vmin": min(0.0, float(np.min(img))),
+                                       "vmax": max(1e-6, float(np.max(img)))}
         _imshow(ax, img, title, **kw)
         for spine in ax.spines.values():
             spine.set_edgecolor(color)
@@ -206,12 +214,14 @@ def track_timeline(assignments: pd.DataFrame, switches: pd.DataFrame, title: str
     return fig
 
 
-def image_gallery(images: Seq[np.ndarray], titles: Seq[str], ncols: int = 3, width: float = 4.8) -> plt.Figure:
+def image_gallery(images: Seq[np.ndarray], titles: Seq[str], ncols: int = 3,
+                  width: float = 4.8) -> plt.Figure:
     """Images in a grid with titles."""
     n = len(images)
     nrows = max(1, int(np.ceil(n / ncols)))
     h, w = images[0].shape[:2] if n else (9, 16)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(width * ncols, width * ncols * h / w / ncols * nrows + 0.4),
+    fig, axes = plt.subplots(nrows, ncols,
+                             figsize=(width * ncols, width * ncols * h / w / ncols * nrows + 0.4),
                              squeeze=False)
     for ax in axes.ravel():
         ax.axis("off")
@@ -233,10 +243,12 @@ def network_layout(model: Any) -> dict[str, Any]:
     """The structure of the paper's Fig. 1 read from a `posekit.model.PoseNet`'s own layers (§2.1).
 
     returns {"input": (H, W, 3), "features": [{"convs", "kernel", "out": (h, w, C)} per block],
-             "unets": {"c1" | "c2": [{"level", "shape": (h, w, C), "down_convs", "up_convs", "skip"} per level]},
+             "unets": {"c1" | "c2": [{"level", "shape": (h, w, C), "down_convs", "up_convs", "skip"}
+             per level]},
              "heads": {"multi_person_heatmaps" | "head_heatmap" | "filtered_heatmaps": {"shape", "kernel",
              "activation"}}, "c2_input": (h, w, C + 16), "params": {"component1", "component2"}}.
-    A U-Net level's "skip" is True when an Add layer joins its contracting output to the upsampled level below.
+    A U-Net level's "skip" is True when an Add layer joins its contracting output to the upsampled level
+    below.
     """
 
     def shape(layer: Any) -> tuple[int, ...]:
@@ -285,7 +297,8 @@ def _box(ax: plt.Axes, x: float, y: float, text: str, color: str, w: float = 1.7
          fill: str = "white") -> None:
     from matplotlib.patches import FancyBboxPatch
 
-    ax.add_patch(FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0.03", fc=fill, ec=color, lw=2))
+    ax.add_patch(FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0.03", fc=fill, ec=color,
+                                lw=2))
     ax.text(x, y, text, ha="center", va="center", fontsize=7.5)
 
 
@@ -436,15 +449,16 @@ def network_diagram(model: Any, head_mask_sigma: float | None = None) -> plt.Fig
     fig.set_size_inches(scale * (xs[1] - xs[0]), scale * (ys[1] - ys[0]) + 0.6)
     p = lay["params"]
     ax.set_title(f"The network of Fig. 1, read from the model ({model.config.profile} profile): component 1 "
-                 f"{p['component1']:,} parameters (once per frame), component 2 {p['component2']:,} (once per head); "
+                 f"{p['component1']:,} parameters (once per frame), component 2 {p['component2']:,} "
+                 "(once per head); "
                  "⊕ additive skip, × elementwise product, ‖ concatenation", fontsize=11)
     fig.tight_layout()
     return fig
 
 
 def tracker_figure(previous_image: np.ndarray, current_image: np.ndarray, step: Any, t_pose_dist: float,
-                   t_max_age: int, id_frames: dict[int, list[int]], expiry: tuple[int, int, int] | None = None,
-                   title: str = "") -> plt.Figure:
+                   t_max_age: int, id_frames: dict[int, list[int]],
+                   expiry: tuple[int, int, int] | None = None, title: str = "") -> plt.Figure:
     """The tracker of §3 on a pair of frames, and one ID expiring.
 
     previous_image, current_image: the frames (H, W, 3) uint8 RGB, drawn with their persons' IDs already
@@ -461,8 +475,9 @@ def tracker_figure(previous_image: np.ndarray, current_image: np.ndarray, step: 
 
     fig = plt.figure(figsize=(15, 9.2))
     grid = fig.add_gridspec(2, 2, height_ratios=[1.0, 1.05])
-    for k, (img, t) in enumerate(((previous_image, f"frame {step.frame - 1}: previous persons and their IDs"),
-                                  (current_image, f"frame {step.frame}: current persons with the IDs they get"))):
+    for k, (img, t) in enumerate((
+            (previous_image, f"frame {step.frame - 1}: previous persons and their IDs"),
+            (current_image, f"frame {step.frame}: current persons with the IDs they get"))):
         _imshow(fig.add_subplot(grid[0, k]), img, t)
     ax = fig.add_subplot(grid[1, 0])
     d = np.asarray(step.distances, dtype=np.float64)
@@ -476,15 +491,18 @@ def tracker_figure(previous_image: np.ndarray, current_image: np.ndarray, step: 
                 v = d[i, j]
                 text = "∞" if not np.isfinite(v) else f"{v:.0f}"
                 under = np.isfinite(v) and v < t_pose_dist
-                ax.text(j, i, text + (f"\n#{order[(i, j)]}" if (i, j) in order else ""), ha="center", va="center",
-                        fontsize=8, color="black" if under else "0.8", fontweight="bold" if (i, j) in order else None)
+                ax.text(j, i, text + (f"\n#{order[(i, j)]}" if (i, j) in order else ""), ha="center",
+                        va="center", fontsize=8, color="black" if under else "0.8",
+                        fontweight="bold" if (i, j) in order else None)
                 if (i, j) in order:
                     ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, ec="red", lw=2.5))
-        ax.set_xticks(range(m), [f"ID {i}\n(f{s})" for i, s in zip(step.candidate_ids, step.candidate_last_seen)],
-                     fontsize=8)
+        ax.set_xticks(range(m),
+                      [f"ID {i}\n(f{s})" for i, s in zip(step.candidate_ids, step.candidate_last_seen)],
+                      fontsize=8)
         ax.set_yticks(range(n), [f"#{i} → ID {step.ids[i]}" for i in range(n)], fontsize=8)
     else:
-        ax.text(0.5, 0.5, "no pair to compare in this frame", ha="center", va="center", transform=ax.transAxes)
+        ax.text(0.5, 0.5, "no pair to compare in this frame", ha="center", va="center",
+                transform=ax.transAxes)
         ax.set_xticks([])
         ax.set_yticks([])
     ax.set_xlabel("live IDs (frame last seen: the pose compared)")
@@ -504,7 +522,8 @@ def tracker_figure(previous_image: np.ndarray, current_image: np.ndarray, step: 
         ax.text(gone + 0.4, row, f"ID {tid} discarded: missing > t_max_age = {t_max_age} frames", va="center",
                 fontsize=8, color="red")
     if not ids:
-        ax.text(0.5, 0.5, "no tracked person in this sequence", ha="center", va="center", transform=ax.transAxes)
+        ax.text(0.5, 0.5, "no tracked person in this sequence", ha="center", va="center",
+                transform=ax.transAxes)
     ax.axvline(step.frame, color="0.6", lw=1)
     ax.set_yticks(range(len(ids)), [f"ID {i}" for i in ids], fontsize=7)
     ax.invert_yaxis()

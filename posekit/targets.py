@@ -123,7 +123,8 @@ def joint_in_view(points: np.ndarray, height: int, width: int) -> np.ndarray:
     p = np.asarray(points, dtype=np.float64)
     x, y = p[..., 0], p[..., 1]
     with np.errstate(invalid="ignore"):
-        return np.isfinite(x) & np.isfinite(y) & (x >= -0.5) & (x < width - 0.5) & (y >= -0.5) & (y < height - 0.5)
+        return (np.isfinite(x) & np.isfinite(y) & (x >= -0.5) & (x < width - 0.5)
+                & (y >= -0.5) & (y < height - 0.5))
 
 
 def single_person_targets(

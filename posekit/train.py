@@ -86,7 +86,8 @@ Hook = Callable[[int, dict[str, float]], None]
 def make_strategy(name: str) -> tf.distribute.Strategy:
     """`none` -> the default (one-device) strategy; `mirrored` -> all local GPUs (or the CPU);
     `multiworker` -> `MultiWorkerMirroredStrategy`, cluster from the `TF_CONFIG` environment variable.
-    Under KERAS_BACKEND=jax: `posekit.train_jax.make_distribution` (None, or `DataParallel` for `mirrored`)."""
+    Under KERAS_BACKEND=jax: `posekit.train_jax.make_distribution` (None, or `DataParallel` for
+    `mirrored`)."""
     if tf is None:
         from posekit.train_jax import make_distribution
 
@@ -143,7 +144,8 @@ class Trainer:
         variables = self.model.trainable_variables
         with tf.GradientTape() as tape:
             outputs = self.model(x, training=True)
-            outputs = {k: tf.cast(v, tf.float32) for k, v in outputs.items()}  # the loss in float32 (bf16 runs)
+            # the loss in float32 (bf16 runs)
+            outputs = {k: tf.cast(v, tf.float32) for k, v in outputs.items()}
             terms = loss_terms(y, outputs, self.config.train.multi_person_loss_weight)  # this replica's share
             decay = tf.add_n(self.model.losses)
             loss = terms["head_loss"] + terms["pose_loss"] + terms["multi_loss"] + decay
@@ -157,12 +159,15 @@ class Trainer:
             "multi_loss": terms["multi_loss"] / self.replicas,
             "decay_loss": decay / self.replicas,
         }
-        out.update({k: v / self.replicas for k, v in training_diagnostics(y, outputs, grads, self._n1, self.config.thresholds.t_joint).items()})
+        out.update({k: v / self.replicas
+                    for k, v in training_diagnostics(y, outputs, grads, self._n1,
+                                                     self.config.thresholds.t_joint).items()})
         return out
 
     def _distributed_step(self, x: Any, y: Any) -> dict[str, tf.Tensor]:
         per_replica = self.strategy.run(self._replica_step, args=(x, y))
-        return {k: self.strategy.reduce(tf.distribute.ReduceOp.SUM, v, axis=None) for k, v in per_replica.items()}
+        return {k: self.strategy.reduce(tf.distribute.ReduceOp.SUM, v, axis=None)
+                for k, v in per_replica.items()}
 
     def distribute(self, batch: Batch) -> tuple[Any, Any]:
         """Split a global batch so replica r (global id over all workers) gets rows r·b .. (r+1)·b - 1
@@ -224,7 +229,8 @@ class _Prefetcher:
         self.batches, self.stop = batches, stop
         self.pool = ThreadPoolExecutor(max_workers=max(1, workers))
         self.depth = max(2, workers + 1)
-        self.futures = {i: self.pool.submit(self._get, i) for i in range(start, min(stop, start + self.depth))}
+        self.futures = {i: self.pool.submit(self._get, i)
+                        for i in range(start, min(stop, start + self.depth))}
 
     def _get(self, i: int) -> Batch:
         x, y = self.batches[i % len(self.batches)]
@@ -248,9 +254,10 @@ def _summary_scalar(name: str, value: float) -> None:
     metadata, so logging works without the `tensorboard` package (needed only to view the logs)."""
     meta = tf.compat.v1.SummaryMetadata()
     meta.plugin_data.plugin_name = "scalars"
-    meta.data_class = tf.compat.v1.SummaryMetadata.DESCRIPTOR.fields_by_name["data_class"].enum_type.values_by_name[
-        "DATA_CLASS_SCALAR"
-    ].number
+    meta.data_class = (
+        tf.compat.v1.SummaryMetadata.DESCRIPTOR.fields_by_name["data_class"]
+        .enum_type.values_by_name["DATA_CLASS_SCALAR"].number
+    )
     tf.summary.write(name, tf.constant(value, tf.float32), metadata=meta)
 
 
@@ -280,7 +287,8 @@ def _rewrite_csv(path: Path, upto: int) -> None:
         with open(path, newline="") as fh:
             for row in csv.DictReader(fh):
                 try:
-                    if int(row["iteration"]) <= upto and all(row.get(c) not in (None, "") for c in CSV_COLUMNS):
+                    if (int(row["iteration"]) <= upto
+                            and all(row.get(c) not in (None, "") for c in CSV_COLUMNS)):
                         rows.append(row)
                 except (TypeError, ValueError):
                     continue
@@ -295,10 +303,12 @@ def check_recipe(t: TrainConfig) -> None:
     """ConfigError for recipe fields (the `Not in the paper` ones of `TrainConfig`) out of range."""
     if t.persons_per_image < 1 or t.batch_size % t.persons_per_image:
         raise ConfigError(
-            f"train.persons_per_image must be >= 1 and divide train.batch_size={t.batch_size}, got {t.persons_per_image}"
+            f"train.persons_per_image must be >= 1 and divide train.batch_size={t.batch_size}, "
+            f"got {t.persons_per_image}"
         )
     if t.multi_person_loss_weight < 0 or not math.isfinite(t.multi_person_loss_weight):
-        raise ConfigError(f"train.multi_person_loss_weight must be a finite number >= 0, got {t.multi_person_loss_weight}")
+        raise ConfigError("train.multi_person_loss_weight must be a finite number >= 0, "
+                          f"got {t.multi_person_loss_weight}")
     if t.lr_schedule not in ("constant", "cosine"):
         raise ConfigError(f"unknown train.lr_schedule {t.lr_schedule!r}; choose constant or cosine")
     if not 0 < t.heatmap_init_scale <= 1 or not 0 <= t.filtered_init < 1:
@@ -322,7 +332,8 @@ def train(
 
     batches: anything with `len()` and `batches[i] -> (x, y)` (a `posekit.dataset.TrainingBatches`), global
       batch of `config.train.batch_size`: x = {"image": (B, H, W, 3), "head_mask": (B, h, w, 1)},
-      y = {"head_heatmap", "loss_mask": (B, h, w, 1), "joint_heatmaps": (B, h, w, 15), "joint_weights": (B, 15)}.
+      y = {"head_heatmap", "loss_mask": (B, h, w, 1), "joint_heatmaps": (B, h, w, 15),
+           "joint_weights": (B, 15)}.
       Iteration i (0-based) uses batches[i % len(batches)].
     hooks: called as hook(iteration, losses) after every iteration (after its checkpoint, if any).
     """
@@ -385,11 +396,13 @@ def train(
             if iteration % t.log_every == 0 or iteration == t.iterations:
                 means = {k: float(np.mean([w[k] for w in window])) for k in losses}
                 means["learning_rate"] = float(keras.ops.convert_to_numpy(trainer.optimizer.learning_rate))
-                means["seconds"] = time.perf_counter() - tic  # of this invocation's loop (a resume restarts it)
+                # of this invocation's loop (a resume restarts it)
+                means["seconds"] = time.perf_counter() - tic
                 window = []
                 if chief:
                     with open(csv_path, "a", newline="") as fh:
-                        row = {"iteration": iteration, **{k: f"{means.get(k, math.nan):.6g}" for k in CSV_COLUMNS[1:]}}
+                        row = {"iteration": iteration,
+                               **{k: f"{means.get(k, math.nan):.6g}" for k in CSV_COLUMNS[1:]}}
                         csv.DictWriter(fh, fieldnames=CSV_COLUMNS, lineterminator="\n").writerow(row)
                     if writer is not None:
                         with writer.as_default(step=iteration):
@@ -443,7 +456,8 @@ def train_on_posetrack(
     # One epoch of `iterations` batches: batch i depends only on (seed, i), whatever the prefetch order,
     # and stays the same when a resumed run changes `train.iterations`.
     batches = TrainingBatches(
-        sequences, config, seed=config.train.seed, augment=True, steps_per_epoch=max(1, config.train.iterations)
+        sequences, config, seed=config.train.seed, augment=True,
+        steps_per_epoch=max(1, config.train.iterations)
     )
     return train(config, batches, run_dir, strategy=dist, hooks=hooks, progress=progress)
 

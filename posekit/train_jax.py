@@ -72,22 +72,27 @@ def _step_function(model: PoseNet, optimizer: keras.optimizers.Optimizer, config
     t_joint = config.thresholds.t_joint
     n1 = len(model.component1.trainable_variables)
 
-    def step(state: tuple[list, list, list], x: dict[str, Any], y: dict[str, Any]) -> tuple[tuple, dict[str, Any]]:
+    def step(state: tuple[list, list, list], x: dict[str, Any],
+             y: dict[str, Any]) -> tuple[tuple, dict[str, Any]]:
         trainable, non_trainable, opt_vars = state
 
         def loss_fn(trainable: list) -> tuple[Any, tuple]:
             outputs, new_non_trainable, losses = model.stateless_call(
                 trainable, non_trainable, x, training=True, return_losses=True
             )
-            outputs = {k: ops.cast(v, "float32") for k, v in outputs.items()}  # the loss in float32 (bf16 runs)
+            # the loss in float32 (bf16 runs)
+            outputs = {k: ops.cast(v, "float32") for k, v in outputs.items()}
             terms = loss_terms(y, outputs, weight)
             decay = sum(ops.cast(v, "float32") for v in losses)
             loss = terms["head_loss"] + terms["pose_loss"] + terms["multi_loss"] + decay
             return loss, (terms, decay, outputs, new_non_trainable)
 
-        (loss, (terms, decay, outputs, new_non_trainable)), grads = jax.value_and_grad(loss_fn, has_aux=True)(trainable)
+        (loss, (terms, decay, outputs, new_non_trainable)), grads = jax.value_and_grad(
+            loss_fn, has_aux=True
+        )(trainable)
         new_trainable, new_opt_vars = optimizer.stateless_apply(opt_vars, grads, trainable)
-        out = {"loss": loss, **terms, "decay_loss": decay, **training_diagnostics(y, outputs, grads, n1, t_joint)}
+        out = {"loss": loss, **terms, "decay_loss": decay,
+               **training_diagnostics(y, outputs, grads, n1, t_joint)}
         return (new_trainable, new_non_trainable, new_opt_vars), out
 
     return step

@@ -1,8 +1,8 @@
 """Drawing poses, tracks, head boxes and ignore regions on images (pure numpy / OpenCV).
 
 Images are (H, W, 3) uint8 RGB (as matplotlib shows them; convert OpenCV's BGR with
-`image[..., ::-1]` or `posekit.imageio.read_image`). Colours are RGB tuples. Every function draws on a copy and
-returns it, unless `inplace=True`.
+`image[..., ::-1]` or `posekit.imageio.read_image`). Colours are RGB tuples. Every function draws on a copy
+and returns it, unless `inplace=True`.
 
 Joints are coloured by side (`posekit.joints.JOINT_SIDE`): the person's RIGHT joints red, LEFT joints
 blue, centre joints white, so a mirrored skeleton (left/right swapped) is obvious at a glance. Bones

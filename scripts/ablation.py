@@ -1,7 +1,8 @@
 """The `cpu` recipe's ablation: one row per change of the training recipe, each trained from scratch on the
 embedded synthetic data and scored by the §4 threshold grid search on its val split.
 
-    .venv/bin/python -m scripts.ablation [--rows NAME ...] [--data data/synthetic-default] [--out results/ablation]
+    .venv/bin/python -m scripts.ablation [--rows NAME ...] [--data data/synthetic-default]
+        [--out results/ablation]
 
 Each row is `posekit train --profile cpu --set ...` followed by `posekit gridsearch` (the same commands
 `posekit reproduce` runs through its notebooks), so a row's Table 1 Total and MOTA are what `make reproduce`
@@ -40,19 +41,21 @@ ROWS: list[tuple[str, str, list[str]]] = [
     ("paper-recipe", "the paper's recipe at the cpu size: Adam at 0.00005, 4 images x 1 person, He init",
      [*_OLD, "train.learning_rate=0.00005", *_B4]),
     ("lr-0.001", "20x the paper's learning rate (the previous cpu recipe)", [*_LR, *_B4]),
-    ("init", "+ small heatmap-layer init (0.01 x He) and filtered heatmaps starting at 0.5", [*_LR, *_B4, *_INIT]),
+    ("init", "+ small heatmap-layer init (0.01 x He) and filtered heatmaps starting at 0.5",
+     [*_LR, *_B4, *_INIT]),
     ("multi-loss", "+ L2 loss on the multi-person heatmaps (weight 1)", [*_LR, *_B4, *_INIT, *_MULTI]),
     ("cosine", "+ cosine decay after 100 warm-up iterations", [*_LR, *_B4, *_INIT, *_MULTI, *_COSINE]),
     ("final", "+ 2 images x 2 persons per mini-batch (component 1 shared by 2 persons)",
      [*_LR, *_INIT, *_MULTI, *_COSINE, *_K2]),
     ("no-init", "final without the init change (He init, filtered heatmaps starting at 0)",
      [*_LR, *_MULTI, *_COSINE, *_K2]),
-    ("ff8", "final with 8 filters in the first feature block (component 1: 4.1 -> 1.55 GFLOP), more iterations",
-     [*_LR, *_INIT, *_MULTI, *_COSINE, "train.batch_size=4", "train.persons_per_image=2", "train.iterations=3750",
-      "network.first_block_filters=8"]),
-    ("ff8-lr2", "ff8 at twice the learning rate (0.002)",
-     [*_OLD, "train.learning_rate=0.002", *_INIT, *_MULTI, *_COSINE, "train.batch_size=4", "train.persons_per_image=2",
+    ("ff8", "final with 8 filters in the first feature block (component 1: 4.1 -> 1.55 GFLOP), "
+            "more iterations",
+     [*_LR, *_INIT, *_MULTI, *_COSINE, "train.batch_size=4", "train.persons_per_image=2",
       "train.iterations=3750", "network.first_block_filters=8"]),
+    ("ff8-lr2", "ff8 at twice the learning rate (0.002)",
+     [*_OLD, "train.learning_rate=0.002", *_INIT, *_MULTI, *_COSINE, "train.batch_size=4",
+      "train.persons_per_image=2", "train.iterations=3750", "network.first_block_filters=8"]),
     ("ff8-k4", "ff8 with 1 image x 4 persons per mini-batch",
      [*_LR, *_INIT, *_MULTI, *_COSINE, "train.batch_size=4", "train.persons_per_image=4",
       "train.iterations=5000", "network.first_block_filters=8"]),
@@ -78,7 +81,8 @@ def run_row(name: str, overrides: list[str], data: Path, out: Path, extra: list[
     bin_dir = Path(sys.executable).parent
     log = row_dir / "log.txt"
     if not (row_dir / "thresholds.json").exists():
-        _run([str(bin_dir / "posekit"), "train", "--profile", "cpu", "--data", str(data), "--out", str(run_dir), *sets], log)
+        _run([str(bin_dir / "posekit"), "train", "--profile", "cpu", "--data", str(data),
+              "--out", str(run_dir), *sets], log)
         _run([str(bin_dir / "posekit"), "gridsearch", "--model", str(run_dir), "--data", str(data),
               "--out", str(run_dir / "grid"), "--quiet"], log)
         for f in ("config.json", "losses.csv"):
@@ -101,7 +105,8 @@ def run_row(name: str, overrides: list[str], data: Path, out: Path, extra: list[
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--rows", nargs="*", help="rows to run (default: all): " + ", ".join(r[0] for r in ROWS))
     p.add_argument("--data", type=Path, default=Path("data/synthetic-default"))
     p.add_argument("--out", type=Path, default=Path("results/ablation"))
@@ -170,7 +175,8 @@ def plot_curves(out: Path, names: list[str], extra: list[str]) -> None:
         x = df["iteration"] * per_it
         for ax, column in zip(axes, ("pose_loss", "multi_l2", "joints_found")):
             ax.plot(x, df[column].rolling(8, min_periods=1).median(), label=name)
-    for ax, title in zip(axes, ("pose loss (single-person L2; 94 = all-zero; log)", "multi-person heatmap L2 vs its target (log)",
+    for ax, title in zip(axes, ("pose loss (single-person L2; 94 = all-zero; log)",
+                                "multi-person heatmap L2 vs its target (log)",
                                 "share of annotated joints with single-person peak ≥ t_joint")):
         ax.set_title(title, fontsize=10)
         ax.set_xlabel("training compute so far (TFLOP)")
@@ -178,7 +184,8 @@ def plot_curves(out: Path, names: list[str], extra: list[str]) -> None:
     for ax in axes[:2]:
         ax.set_yscale("log")  # the first iterations' spikes (He init) would flatten everything else
     axes[2].legend(fontsize=8)
-    fig.suptitle("cpu recipe ablation on the synthetic data (scripts/ablation.py; rolling median of 8 log rows)")
+    fig.suptitle("cpu recipe ablation on the synthetic data (scripts/ablation.py; "
+                 "rolling median of 8 log rows)")
     fig.tight_layout()
     fig.savefig(out / "ablation_curves.png", dpi=90)
     plt.close(fig)

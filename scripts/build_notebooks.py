@@ -13,7 +13,7 @@ import nbformat
 OUT = Path(__file__).resolve().parents[1] / "notebooks"
 
 PARAMETERS = '''\
-config_path: str = "../results/cpu-synthetic/config.json"  # the run's resolved config (posekit reproduce writes it)
+config_path: str = "../results/cpu-synthetic/config.json"  # the resolved config (posekit reproduce writes it)
 data_dir: str = "../data/synthetic-default"  # PoseTrack folder: annotations/<split>/*.json + images/
 run_dir: str = "../results/cpu-synthetic"  # this run's folder: model/, tables/, figures/, thresholds.json
 synthetic_preset: str = "default"  # generate the embedded dataset into data_dir if missing (empty: real data)
@@ -37,7 +37,8 @@ from posekit.quiet import import_tensorflow
 
 import_tensorflow()  # TensorFlow without its start-up log lines (posekit.quiet)
 config = load_config(config_path)  # the profile, the overrides and the seed (train.seed), resolved once
-seed = config.train.seed  # seeds the synthetic data, the weight initialisation, the augmentation, the sampling
+# seeds the synthetic data, the weight initialisation, the augmentation, the sampling
+seed = config.train.seed
 run = Path(run_dir)
 {model_dir}
 tables_dir = run / "tables"
@@ -46,7 +47,8 @@ for d in (run, tables_dir, figures_dir):
     d.mkdir(parents=True, exist_ok=True)
 print(f"profile {{config.profile}}: input {{config.network.input_width}}×{{config.network.input_height}}, "
       f"{{config.network.num_filters}} channels, {{config.network.num_levels}} levels, "
-      f"{{config.train.iterations}} iterations, seed {{seed}}; data {{Path(data_dir).name}}; run {{run.name}}")
+      f"{{config.train.iterations}} iterations, seed {{seed}}; data {{Path(data_dir).name}}; "
+      f"run {{run.name}}")
 '''
 RUN_MODEL = "model_dir = run / \"model\"  # model.keras, config.json, losses.csv, checkpoint (posekit train)"
 ANY_MODEL = "model_dir = Path(model_dir) if model_dir else run / \"model\"  # model.keras + config.json"
@@ -69,10 +71,10 @@ def header(title: str, intro: str, model_parameter: bool = False) -> list[nbform
     parameters = PARAMETERS + (MODEL_PARAMETER if model_parameter else "")
     derived = DERIVED.format(model_dir=ANY_MODEL if model_parameter else RUN_MODEL)
     return [
-        md(f"# {title}\n\n{intro}\n\n*Payer, Neff, Bischof, Urschler, Štern: Simultaneous Multi-Person Detection and "
-           "Single-Person Pose Estimation With a Single Heatmap Regression Network (PoseTrack 2017).* "
-           "`posekit reproduce` runs this notebook with papermill; in JupyterLab it runs top to bottom with the "
-           "defaults below."),
+        md(f"# {title}\n\n{intro}\n\n*Payer, Neff, Bischof, Urschler, Štern: Simultaneous Multi-Person "
+           "Detection and Single-Person Pose Estimation With a Single Heatmap Regression Network "
+           "(PoseTrack 2017).* `posekit reproduce` runs this notebook with papermill; in JupyterLab it runs "
+           "top to bottom with the defaults below."),
         md("## Parameters\nOne flat cell, tagged `parameters`, that papermill overrides."),
         code(parameters, tags=["parameters"]),
         code(derived),
@@ -81,15 +83,17 @@ def header(title: str, intro: str, model_parameter: bool = False) -> list[nbform
 
 NB01 = header(
     "01 · Data and training targets",
-    "The data the network learns from and the targets of its two losses (paper §2 and §4): dataset statistics, "
-    "frames with their ground truth, the target heatmaps of one sample, and the paper's augmentation.",
+    "The data the network learns from and the targets of its two losses (paper §2 and §4): dataset "
+    "statistics, frames with their ground truth, the target heatmaps of one sample, and the paper's "
+    "augmentation.",
 ) + [
     md("""
 ## The data
-posekit reads PoseTrack 2017 and 2018 annotation files into one schema (`posekit.data.posetrack`). Without the real
-PoseTrack data, the kit ships an embedded default: procedural multi-person videos written in the PoseTrack 2018 layout
-(`posekit synth`), with walking, crossing, occluding, entering and leaving people, truncation, blur, camera pan, and
-unannotated people covered by ignore regions. With `synthetic_preset=""`, `data_dir` is a real PoseTrack folder.
+posekit reads PoseTrack 2017 and 2018 annotation files into one schema (`posekit.data.posetrack`). Without the
+real PoseTrack data, the kit ships an embedded default: procedural multi-person videos written in the
+PoseTrack 2018 layout (`posekit synth`), with walking, crossing, occluding, entering and leaving people,
+truncation, blur, camera pan, and unannotated people covered by ignore regions. With `synthetic_preset=""`,
+`data_dir` is a real PoseTrack folder.
 """),
     code("""
 from posekit.data.posetrack import dataset_summary, format_summary, read_split
@@ -110,9 +114,9 @@ atomic_write_json(tables_dir / "dataset_stats.json", stats)
 """),
     md("""
 ## Frames with their ground truth
-Every annotated person has the 15 PoseTrack joints (right side red, left side blue, centre white), a head box and a
-track id (colour). Grey polygons are ignore regions: people who are not annotated, which the head loss (§4) and the
-evaluation (ignore handling) must not count.
+Every annotated person has the 15 PoseTrack joints (right side red, left side blue, centre white), a head box
+and a track id (colour). Grey polygons are ignore regions: people who are not annotated, which the head loss
+(§4) and the evaluation (ignore handling) must not count.
 """),
     code("""
 from posekit.imageio import read_image
@@ -135,19 +139,19 @@ plt.show()
 """),
     md("""
 ## The targets of one sample (§4)
-> "Each head is represented as an image of a 2D Gaussian centered at the position of the head bounding box. The Gaussian
-> is set to have σ = 2 px and scaled to a maximum value of 1. The target multi-person heatmap is calculated by taking the
-> maximum over all head heatmap images of all persons on the input image."
+> "Each head is represented as an image of a 2D Gaussian centered at the position of the head bounding box.
+> The Gaussian is set to have σ = 2 px and scaled to a maximum value of 1. The target multi-person heatmap is
+> calculated by taking the maximum over all head heatmap images of all persons on the input image."
 
-> "we multiply the differences of prediction and target with this mask before calculating the loss of the head bounding
-> box centers." — here the mask is rasterised from the ignore regions.
+> "we multiply the differences of prediction and target with this mask before calculating the loss of the head
+> bounding box centers." — here the mask is rasterised from the ignore regions.
 
-> "Each body joint of the person of interest is represented as an image of a 2D Gaussian centered at the position of the
-> body joint. [...] we do not care what the network predicts and do not calculate the loss for body joint heatmaps with a
-> missing annotation."
+> "Each body joint of the person of interest is represented as an image of a 2D Gaussian centered at the
+> position of the body joint. [...] we do not care what the network predicts and do not calculate the loss for
+> body joint heatmaps with a missing annotation."
 
-> "To create the mask of head of the person of interest for the second network component, we create a Gaussian heatmap
-> with σ = 4 px on the position of the head bounding box center."
+> "To create the mask of head of the person of interest for the second network component, we create a Gaussian
+> heatmap with σ = 4 px on the position of the head bounding box center."
 
 All heatmaps live at the network's output resolution (input / 4); σ is in heatmap pixels.
 """),
@@ -165,19 +169,20 @@ rng = np.random.default_rng(seed)
 x, y = make_sample(sample_seq, frame_index, person_index, config, rng, augment=False)
 for name, arr in {**x, **y}.items():
     print(f"{name:15s} {arr.shape} {arr.dtype} min {arr.min():+.2f} max {arr.max():+.2f}")
-fig = sample_panels(x, y, config.augment, targets=config.targets, title=f"{sample_seq.name} frame {frame_index}, person of interest {person_index}")
+fig = sample_panels(x, y, config.augment, targets=config.targets,
+                    title=f"{sample_seq.name} frame {frame_index}, person of interest {person_index}")
 save_figure(fig, figures_dir / "01_targets.png")
 plt.show()
 """),
     md("""
 ## The paper's augmentation (§4)
-> "We shift the input intensity values by [-0.25, 0.25] and scale them by [0.75, 1.25]. The input images are randomly
-> mirrored in x-axis, rotated by [-45°, 45°], scaled by [0.5, 1.5] and translated by [-100, 100]. All random
-> transformations sample from a uniform distribution within the specified intervals."
+> "We shift the input intensity values by [-0.25, 0.25] and scale them by [0.75, 1.25]. The input images are
+> randomly mirrored in x-axis, rotated by [-45°, 45°], scaled by [0.5, 1.5] and translated by [-100, 100]. All
+> random transformations sample from a uniform distribution within the specified intervals."
 
-posekit composes letterbox, mirror, rotation, scale and translation into one affine matrix and warps the image once;
-joints, head centres and ignore polygons move with the same matrix, and a mirror swaps left and right joints. Below, the
-same sample six times: the targets (overlaid) follow the person.
+posekit composes letterbox, mirror, rotation, scale and translation into one affine matrix and warps the image
+once; joints, head centres and ignore polygons move with the same matrix, and a mirror swaps left and right
+joints. Below, the same sample six times: the targets (overlaid) follow the person.
 """),
     code("""
 samples = [make_sample(sample_seq, frame_index, person_index, config, rng, augment=True) for _ in range(6)]
@@ -189,34 +194,36 @@ plt.show()
 
 NB02 = header(
     "02 · The network and its training",
-    "The two-component network of Fig. 1 (paper §2.1) and its training with the losses of §4. Training resumes from the "
-    "last checkpoint when the notebook (or `posekit reproduce`) runs again.",
+    "The two-component network of Fig. 1 (paper §2.1) and its training with the losses of §4. Training "
+    "resumes from the last checkpoint when the notebook (or `posekit reproduce`) runs again.",
 ) + [
     md("""
 ## The network (§2.1)
-> "Two blocks consisting of two consecutive 3 × 3 convolutions with 128 outputs followed by 2 × 2 max pooling extract
-> low-level features" — then a multi-person U-Net (component 1) with "padded convolutions", "fixed nearest-neighbor
-> upsampling" and "addition instead of concatenation", giving the 15 multi-person joint heatmaps and the head-centre
-> heatmap; and a single-person U-Net (component 2) "with the same structure" that filters them for the person of
-> interest. "Multiplying these filtered heatmaps with the multi-person heatmaps from the first component results in the
-> final single-person heatmaps."
+> "Two blocks consisting of two consecutive 3 × 3 convolutions with 128 outputs followed by 2 × 2 max pooling
+> extract low-level features" — then a multi-person U-Net (component 1) with "padded convolutions", "fixed
+> nearest-neighbor upsampling" and "addition instead of concatenation", giving the 15 multi-person joint
+> heatmaps and the head-centre heatmap; and a single-person U-Net (component 2) "with the same structure" that
+> filters them for the person of interest. "Multiplying these filtered heatmaps with the multi-person heatmaps
+> from the first component results in the final single-person heatmaps."
 
-The profile sets the sizes: `paper` is the paper's 896×512 input with 128 channels and 6 levels; `cpu` and `tiny`
-shrink sizes only (every profile keeps the lowest level at 7×4).
+The profile sets the sizes: `paper` is the paper's 896×512 input with 128 channels and 6 levels; `cpu` and
+`tiny` shrink sizes only (every profile keeps the lowest level at 7×4).
 """),
     code("""
 from posekit.model import model_summary
 
 table, params, gflops_1, gflops_2 = model_summary(config)
 print(table)
-print(f"parameters {params:,}; component 1 {gflops_1:.2f} GFLOP per frame; component 2 {gflops_2:.2f} GFLOP per head")
+print(f"parameters {params:,}; component 1 {gflops_1:.2f} GFLOP per frame; "
+      f"component 2 {gflops_2:.2f} GFLOP per head")
 """),
     md("""
 ### Fig. 1, drawn from the model
-The drawing below is read from the layers of the network this profile builds (`posekit.plots.network_layout`), so it
-shows the sizes of this run: the feature blocks (brown), both U-Nets with their levels, sizes and convolutions, the
-additive skips (⊕), the two heatmap heads of component 1 (red: 15 joints, orange: head centres), where the head mask
-enters (σ = 4 px, §4) and the product of the filtered heatmaps (blue) with the multi-person heatmaps (green: final).
+The drawing below is read from the layers of the network this profile builds (`posekit.plots.network_layout`),
+so it shows the sizes of this run: the feature blocks (brown), both U-Nets with their levels, sizes and
+convolutions, the additive skips (⊕), the two heatmap heads of component 1 (red: 15 joints, orange: head
+centres), where the head mask enters (σ = 4 px, §4) and the product of the filtered heatmaps (blue) with the
+multi-person heatmaps (green: final).
 """),
     code("""
 from posekit.model import build_model
@@ -228,14 +235,14 @@ plt.show()
 """),
     md("""
 ## Training (§4)
-> "We optimized the networks using Adam and its proposed default parameters with a learning rate of 0.00005. We use a
-> mini-batch size of 4 [...]. The network loss is the sum of two L2 losses, i.e., (1) the multi-person heatmap of the
-> head bounding box centers, and (2) the single-person heatmaps."
+> "We optimized the networks using Adam and its proposed default parameters with a learning rate of 0.00005.
+> We use a mini-batch size of 4 [...]. The network loss is the sum of two L2 losses, i.e., (1) the
+> multi-person heatmap of the head bounding box centers, and (2) the single-person heatmaps."
 
-Each sample is a labelled frame with a randomly chosen person of interest; the head mask comes from the ground-truth
-head centre ("In network training, we do not perform local maxima detection [...] but take the groundtruth position").
-The number of iterations is the profile's (`paper`: 1,000,000). Checkpoints are written atomically; a killed run
-continues where it stopped.
+Each sample is a labelled frame with a randomly chosen person of interest; the head mask comes from the
+ground-truth head centre ("In network training, we do not perform local maxima detection [...] but take the
+groundtruth position"). The number of iterations is the profile's (`paper`: 1,000,000). Checkpoints are
+written atomically; a killed run continues where it stopped.
 """),
     code("""
 import time
@@ -244,7 +251,8 @@ from posekit.train import train_on_posetrack
 
 t0 = time.perf_counter()
 result = train_on_posetrack(config, data_dir, model_dir, progress=False)
-print(f"trained to iteration {result.iterations} (resumed from {result.resumed_from}) in {time.perf_counter() - t0:.0f} s")
+print(f"trained to iteration {result.iterations} (resumed from {result.resumed_from}) "
+      f"in {time.perf_counter() - t0:.0f} s")
 """),
     code("""
 from posekit.fileio import atomic_write_text
@@ -260,8 +268,8 @@ plt.show()
 """),
     md("""
 ## A sample prediction
-The trained network on a validation frame it has not seen, decoded with the paper's thresholds of §4 (the grid search
-of the next notebook tunes them for this data): left the ground truth, right the prediction.
+The trained network on a validation frame it has not seen, decoded with the paper's thresholds of §4 (the grid
+search of the next notebook tunes them for this data): left the ground truth, right the prediction.
 """),
     code("""
 from posekit.data.posetrack import read_split
@@ -276,7 +284,8 @@ seq = max(val_sequences, key=lambda s: len(s.frames[s.labeled_frames[0]].persons
 f = seq.labeled_frames[len(seq.labeled_frames) // 2]
 image = read_image(seq.image_path(f))
 persons = predictor.predict_frames([image])[0]
-pair = frame_grid([draw_frame(image, seq.frames[f]), draw_frame(image, Frame(image="", persons=persons))], ncols=2)
+pair = frame_grid([draw_frame(image, seq.frames[f]), draw_frame(image, Frame(image="", persons=persons))],
+                  ncols=2)
 plt.figure(figsize=(14, 4.2))
 plt.imshow(pair)
 plt.axis("off")
@@ -288,16 +297,17 @@ plt.show()
 
 NB03 = header(
     "03 · The threshold grid search (§4)",
-    "> \"We obtained values of the parameters defined in Sec. 2 and 3 with grid search and set them as follows: "
-    "t_head = 0.2; t_head_dist = 4; t_joint = 0.3; t_person = 3; t_pose_dist = 200; t_max_age = 10.\"\n\n"
-    "The paper gives neither its grid nor its objective. posekit runs the network once over the validation frames, caches "
-    "component 2 for every head candidate, and scores every combination from the cache with the PoseTrack evaluation; "
-    "the default objective is mAP + MOTA (`posekit.gridsearch`).",
+    "> \"We obtained values of the parameters defined in Sec. 2 and 3 with grid search and set them "
+    "as follows: t_head = 0.2; t_head_dist = 4; t_joint = 0.3; t_person = 3; t_pose_dist = 200; "
+    "t_max_age = 10.\"\n\n"
+    "The paper gives neither its grid nor its objective. posekit runs the network once over the "
+    "validation frames, caches component 2 for every head candidate, and scores every combination from "
+    "the cache with the PoseTrack evaluation; the default objective is mAP + MOTA (`posekit.gridsearch`).",
     model_parameter=True,
 ) + [
     code("""
 objective: str = "sum"  # rank by mAP + MOTA ("sum"), by mAP ("map") or by MOTA ("mota")
-quick_grid: bool = config.profile == "tiny"  # a 2-value grid per threshold (tests); the full default grid otherwise
+quick_grid: bool = config.profile == "tiny"  # 2 values per threshold (tests); otherwise the full default grid
 """),
     code("""
 import dataclasses
@@ -317,10 +327,10 @@ for k in gs.THRESHOLD_NAMES:
 """),
     md("""
 ## One network pass, cached
-Component 1 runs once per frame; component 2 once for every local maximum of the head heatmap at or above the loosest
-`t_head` of the grid. Each combination then picks its heads from the cached head heatmap with the same peak rule as
-inference, and its joints and persons with the same `t_joint` / `t_person` rule — so the sweep is exact, not an
-approximation.
+Component 1 runs once per frame; component 2 once for every local maximum of the head heatmap at or above the
+loosest `t_head` of the grid. Each combination then picks its heads from the cached head heatmap with the same
+peak rule as inference, and its joints and persons with the same `t_joint` / `t_person` rule — so the sweep is
+exact, not an approximation.
 """),
     code("""
 model = load_model(model_dir)
@@ -347,8 +357,9 @@ paper_net = get_profile("paper").network
 comparison = pd.DataFrame({"paper (§4)": PAPER_THRESHOLDS, "found here": dataclasses.asdict(search.best)})
 row = search.best_row
 print(f"best by {objective}: mAP {row['mAP']:.1f}, MOTA {row['MOTA']:.1f}")
-print(f"t_pose_dist is in image pixels: the paper's refers to PoseTrack frames (~{gs.PAPER_FRAME_WIDTH:.0f} px wide), "
-      f"these are {read_image(val_sequences[0].image_path(0)).shape[1]} px wide; t_head_dist is in heatmap pixels "
+print("t_pose_dist is in image pixels: the paper's refers to PoseTrack frames "
+      f"(~{gs.PAPER_FRAME_WIDTH:.0f} px wide), these are "
+      f"{read_image(val_sequences[0].image_path(0)).shape[1]} px wide; t_head_dist is in heatmap pixels "
       f"({config.network.heatmap_width}×{config.network.heatmap_height} here, "
       f"{paper_net.heatmap_width}×{paper_net.heatmap_height} in the paper).")
 comparison
@@ -364,20 +375,22 @@ plt.show()
 
 NB04 = header(
     "04 · Table 1 and Table 2",
-    "Predictions for every validation frame with the thresholds of the grid search, tracked by the geometric tracker of "
-    "§3, scored by posekit's reimplementation of the official PoseTrack evaluation — then shown beside the paper's "
-    "numbers. The paper's tables are on real PoseTrack data; on the embedded synthetic data the comparison shows that the "
-    "pipeline works, not that the numbers should match.",
+    "Predictions for every validation frame with the thresholds of the grid search, tracked by the "
+    "geometric tracker of §3, scored by posekit's reimplementation of the official PoseTrack evaluation "
+    "— then shown beside the paper's numbers. The paper's tables are on real PoseTrack data; on the "
+    "embedded synthetic data the comparison shows that the pipeline works, not that the numbers should "
+    "match.",
     model_parameter=True,
 ) + [
     md("""
 ## Predict and track (§2, §3)
-> "By processing the second network component for every head detected by the first component, the network is able to
-> predict poses of each individual person visible on the image."
+> "By processing the second network component for every head detected by the first component, the network is
+> able to predict poses of each individual person visible on the image."
 
-> "Starting from the minimum median distance of all tuples, if this distance is under a certain threshold t_pose_dist, a
-> match between a person detected in a previous frame and a person detected in the current frame is found. [...] IDs
-> are only kept for a limited amount of frames t_max_age, afterwards they are discarded."
+> "Starting from the minimum median distance of all tuples, if this distance is under a certain threshold
+> t_pose_dist, a match between a person detected in a previous frame and a person detected in the current
+> frame is found. [...] IDs are only kept for a limited amount of frames t_max_age, afterwards they are
+> discarded."
 """),
     code("""
 import time
@@ -396,14 +409,14 @@ predictions = [predictor.predict_sequence(seq) for seq in val_sequences]
 seconds = time.perf_counter() - t0
 frames = sum(len(s.frames) for s in val_sequences)
 written = write_folder(predictions, run / "predictions", format=val_sequences[0].format)
-print(f"{frames} frames in {seconds:.1f} s ({frames / seconds:.1f} frames/s); {len(written)} prediction files in "
-      f"predictions/")
+print(f"{frames} frames in {seconds:.1f} s ({frames / seconds:.1f} frames/s); "
+      f"{len(written)} prediction files in predictions/")
 """),
     md("""
 ## Evaluate (§5)
-The official evaluation's rules, oddities included (`posekit.evaluation`): AP per joint at PCKh 0.5 with one ranking per
-joint over all frames, MOTA / MOTP / precision / recall per joint pooled over sequences, the last frame of each sequence
-left out of the tracking metrics, and MOTP over matched pairs.
+The official evaluation's rules, oddities included (`posekit.evaluation`): AP per joint at PCKh 0.5 with one
+ranking per joint over all frames, MOTA / MOTP / precision / recall per joint pooled over sequences, the last
+frame of each sequence left out of the tracking metrics, and MOTP over matched pairs.
 """),
     code("""
 from posekit.evaluation import evaluate
@@ -437,11 +450,12 @@ display(t2.round(1))
 """),
     md("""
 ## Table 2b: identity and keypoint HOTA (not in the paper)
-IDF1 / IDP / IDR (motmetrics' definitions) and keypoint HOTA / DetA / AssA / LocA (as the PoseTrack21 evaluation
-defines them), per joint group, on the same frames as Tables 1 and 2. The paper reports neither.
+IDF1 / IDP / IDR (motmetrics' definitions) and keypoint HOTA / DetA / AssA / LocA (as the PoseTrack21
+evaluation defines them), per joint group, on the same frames as Tables 1 and 2. The paper reports neither.
 """),
     code("""
-write_table(result.table2b, tables_dir, "table2b", "Table 2b: IDF1 (motmetrics) and keypoint HOTA (PoseTrack21)")
+write_table(result.table2b, tables_dir, "table2b",
+            "Table 2b: IDF1 (motmetrics) and keypoint HOTA (PoseTrack21)")
 result.table2b.round(1)
 """),
     md("""
@@ -455,9 +469,9 @@ result.per_sequence.round(1)
 
 NB05 = header(
     "05 · Visual diagnostics",
-    "What the network computes, laid out like the paper's Fig. 1; predicted against target heatmaps; predictions over the "
-    "frames; the tracker of §3 on a pair of frames; a track timeline with ID switches; an annotated video; and the worst "
-    "frames.",
+    "What the network computes, laid out like the paper's Fig. 1; predicted against target heatmaps; "
+    "predictions over the frames; the tracker of §3 on a pair of frames; a track timeline with ID "
+    "switches; an annotated video; and the worst frames.",
     model_parameter=True,
 ) + [
     code("""
@@ -482,9 +496,10 @@ print(f"{seq.name} frame {frame_index}: {len(seq.frames[frame_index].persons)} a
 """),
     md("""
 ## Fig. 1, computed
-Component 1 gives the features (brown), the multi-person joint heatmaps (red) and the head-centre heatmap (orange). A head
-found at a local maximum ≥ `t_head` is masked (σ = 4) and, with the features and the multi-person heatmaps, goes through
-component 2, whose filtered heatmaps (blue) times the multi-person heatmaps are the final single-person heatmaps (green).
+Component 1 gives the features (brown), the multi-person joint heatmaps (red) and the head-centre heatmap
+(orange). A head found at a local maximum ≥ `t_head` is masked (σ = 4) and, with the features and the
+multi-person heatmaps, goes through component 2, whose filtered heatmaps (blue) times the multi-person
+heatmaps are the final single-person heatmaps (green).
 """),
     code("""
 from posekit.geometry import letterbox
@@ -492,9 +507,11 @@ from posekit.plots import fig1_panels
 
 net = predictor.run_network([image])  # component 1
 size = [(image.shape[1], image.shape[0])]
-decoded = predictor.decode(net, size, intermediates=True)  # the one decode path of inference and the grid search
+# the one decode path of inference and the grid search
+decoded = predictor.decode(net, size, intermediates=True)
 print(f"{len(decoded.peaks)} heads found (t_head={thresholds.t_head}, t_head_dist={thresholds.t_head_dist}); "
-      f"{len(decoded.persons[0])} persons kept (t_joint={thresholds.t_joint}, t_person={thresholds.t_person})")
+      f"{len(decoded.persons[0])} persons kept "
+      f"(t_joint={thresholds.t_joint}, t_person={thresholds.t_person})")
 if not len(decoded.peaks):  # no head above t_head: show the strongest local maximum instead
     strongest = find_head_peaks(net["head_heatmap"][0], -1.0, thresholds.t_head_dist, 1)[0]
     decoded = predictor.decode(net, size, peaks=[strongest], intermediates=True)
@@ -506,8 +523,8 @@ plt.show()
 """),
     md("""
 ## Predicted vs target heatmaps
-For a person of interest given by its ground-truth head (as in training), the final single-person heatmaps beside the
-targets of §4.
+For a person of interest given by its ground-truth head (as in training), the final single-person heatmaps
+beside the targets of §4.
 """),
     code("""
 from posekit.plots import heatmap_pairs
@@ -516,7 +533,8 @@ person_index = next(k for k, p in enumerate(seq.frames[frame_index].persons) if 
 x, y = make_sample(seq, frame_index, person_index, config, np.random.default_rng(seed), augment=False)
 out = model({"image": x["image"][None], "head_mask": x["head_mask"][None]}, training=False)
 predicted = np.asarray(out["single_person_heatmaps"])[0]
-fig = heatmap_pairs(predicted, y["joint_heatmaps"], [14, 8, 6, 2, 1, 0], title="final single-person heatmaps (top) vs targets (bottom)")
+fig = heatmap_pairs(predicted, y["joint_heatmaps"], [14, 8, 6, 2, 1, 0],
+                    title="final single-person heatmaps (top) vs targets (bottom)")
 save_figure(fig, figures_dir / "05_predicted_vs_target.png")
 plt.show()
 """),
@@ -541,14 +559,15 @@ plt.show()
 """),
     md("""
 ## The tracker (§3), step by step
-> "tuples of all persons detected in the previous frames and in the current frame are created. For each tuple, the
-> median distance of all body joints is calculated. Starting from the minimum median distance of all tuples, if this
-> distance is under a certain threshold t_pose_dist, a match [...] is found. [...] IDs are only kept for a limited
-> amount of frames t_max_age, afterwards they are discarded."
+> "tuples of all persons detected in the previous frames and in the current frame are created. For each tuple,
+> the median distance of all body joints is calculated. Starting from the minimum median distance of all
+> tuples, if this distance is under a certain threshold t_pose_dist, a match [...] is found. [...] IDs are
+> only kept for a limited amount of frames t_max_age, afterwards they are discarded."
 
-The tracker re-run on the predictions of one validation sequence (`posekit.tracking.track_steps`): for a frame with
-several matches, the median joint distance between every current person and every live ID (its last pose), the greedy
-matches under `t_pose_dist` in the order they are taken, the IDs that result, and an ID expiring after `t_max_age`.
+The tracker re-run on the predictions of one validation sequence (`posekit.tracking.track_steps`): for a frame
+with several matches, the median joint distance between every current person and every live ID (its last
+pose), the greedy matches under `t_pose_dist` in the order they are taken, the IDs that result, and an ID
+expiring after `t_max_age`.
 """),
     code("""
 from posekit.plots import tracker_figure
@@ -557,9 +576,11 @@ from posekit.viz import draw_frame
 
 steps_by_name = {s.name: track_steps([[p.joints for p in f.persons] for f in predictions[s.name].frames],
                                      thresholds.t_pose_dist, thresholds.t_max_age) for s in val_sequences}
-# The frame to show: in a sequence where an ID expires if there is one, the frame with the most matches, then people.
+# The frame to show: in a sequence where an ID expires if there is one, the frame with the most matches,
+# then people.
 name, t = max(((n, st.frame) for n, steps in steps_by_name.items() for st in steps[1:]),
-              key=lambda nt: (any(st.expired for st in steps_by_name[nt[0]]), len(steps_by_name[nt[0]][nt[1]].matches),
+              key=lambda nt: (any(st.expired for st in steps_by_name[nt[0]]),
+                              len(steps_by_name[nt[0]][nt[1]].matches),
                               len(steps_by_name[nt[0]][nt[1]].ids)))
 steps, pred_seq = steps_by_name[name], predictions[name]
 same = all(st.ids == [p.track_id for p in f.persons] for st, f in zip(steps, pred_seq.frames))
@@ -568,22 +589,26 @@ id_frames = {}
 for st in steps:
     for i in st.ids:
         id_frames.setdefault(i, []).append(st.frame)
-expiry = next(((i, last, st.frame) for st in steps for i, last in zip(st.expired, st.expired_last_seen)), None)
+expiry = next(((i, last, st.frame) for st in steps for i, last in zip(st.expired, st.expired_last_seen)),
+              None)
 src = next(s for s in val_sequences if s.name == name)
 previous, current = (draw_frame(read_image(src.image_path(f)), pred_seq.frames[f], head_boxes=False,
                                 ignore_regions=False) for f in (t - 1, t))
-fig = tracker_figure(previous, current, steps[t], thresholds.t_pose_dist, thresholds.t_max_age, id_frames, expiry,
-                     title=f"{name}: the geometric tracker of §3 (t_pose_dist = {thresholds.t_pose_dist:g} px, "
+fig = tracker_figure(previous, current, steps[t], thresholds.t_pose_dist, thresholds.t_max_age,
+                     id_frames, expiry,
+                     title=f"{name}: the geometric tracker of §3 "
+                           f"(t_pose_dist = {thresholds.t_pose_dist:g} px, "
                            f"t_max_age = {thresholds.t_max_age})")
 save_figure(fig, figures_dir / "05_tracker.png")
 plt.show()
 print("matches in the order taken: " + ", ".join(
-    f"#{i} → ID {steps[t].candidate_ids[j]} ({steps[t].distances[i, j]:.0f} px)" for i, j in steps[t].matches))
+    f"#{i} → ID {steps[t].candidate_ids[j]} ({steps[t].distances[i, j]:.0f} px)"
+    for i, j in steps[t].matches))
 """),
     md("""
 ## Track timeline (§3)
-For each ground-truth track, the predicted ID matched to it in every labelled frame (grey: missed). A red cross marks an
-ID switch — the event MOTA counts.
+For each ground-truth track, the predicted ID matched to it in every labelled frame (grey: missed). A red
+cross marks an ID switch — the event MOTA counts.
 """),
     code("""
 from posekit.diagnostics import id_switches, track_assignments
@@ -592,7 +617,8 @@ from posekit.plots import track_timeline
 timeline_seq = max(val_sequences, key=lambda s: len({p.track_id for f in s.frames for p in f.persons}))
 assignments = track_assignments(timeline_seq, predictions[timeline_seq.name])
 switches = id_switches(assignments)
-fig = track_timeline(assignments, switches, f"{timeline_seq.name}: predicted IDs per GT track ({len(switches)} ID switches)")
+fig = track_timeline(assignments, switches,
+                     f"{timeline_seq.name}: predicted IDs per GT track ({len(switches)} ID switches)")
 save_figure(fig, figures_dir / "05_track_timeline.png")
 plt.show()
 all_switches = sum(len(id_switches(track_assignments(s, predictions[s.name]))) for s in val_sequences)
@@ -600,7 +626,8 @@ print(f"ID switches over the validation split: {all_switches}")
 """),
     md("""
 ## An annotated video
-`posekit predict --video` on the frames of one validation sequence: skeletons coloured by track ID, with ID labels.
+`posekit predict --video` on the frames of one validation sequence: skeletons coloured by track ID, with ID
+labels.
 """),
     code("""
 from posekit.video import predict_video
@@ -611,8 +638,8 @@ print(f"{n} frames in {seconds:.1f} s → {video.relative_to(run)}")
 """),
     md("""
 ## The worst frames
-Frames ranked by `1 − PCKh + false persons / GT persons` (`posekit.diagnostics.frame_quality`): where the method fails.
-Ground truth is drawn thin, predictions thick.
+Frames ranked by `1 − PCKh + false persons / GT persons` (`posekit.diagnostics.frame_quality`): where the
+method fails. Ground truth is drawn thin, predictions thick.
 """),
     code("""
 from posekit.diagnostics import frame_quality
@@ -630,8 +657,8 @@ for _, r in worst.iterrows():
         img = draw_pose(img, p.joints, (255, 255, 255), thickness=1, radius=2)
     img = draw_frame(img, predictions[s.name].frames[int(r["frame"])], head_boxes=False, ignore_regions=False)
     images.append(img)
-    titles.append(f"{r['sequence']} f{int(r['frame'])}: PCKh {r['pckh']:.2f}, {int(r['false_persons'])} false, "
-                  f"{int(r['n_gt'])} GT")
+    titles.append(f"{r['sequence']} f{int(r['frame'])}: PCKh {r['pckh']:.2f}, "
+                  f"{int(r['false_persons'])} false, {int(r['n_gt'])} GT")
 fig = image_gallery(images, titles, ncols=3)
 save_figure(fig, figures_dir / "05_worst_frames.png")
 plt.show()
@@ -652,7 +679,8 @@ def main() -> None:
     for name, cells in NOTEBOOKS.items():
         nb = nbformat.v4.new_notebook()
         nb.cells = cells
-        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",
+                                     "language": "python"}
         nb.metadata["language_info"] = {"name": "python"}
         for i, cell in enumerate(nb.cells):
             cell["id"] = f"{name[:2]}-{i:02d}"

@@ -33,7 +33,8 @@ def overfit_tiny(tmp_path_factory):
     from posekit.config import get_profile
     from posekit.train import replace_train, train
 
-    config = replace_train(get_profile("tiny"), learning_rate=1e-3, iterations=250, checkpoint_every=250, log_every=10)
+    config = replace_train(get_profile("tiny"), learning_rate=1e-3, iterations=250, checkpoint_every=250,
+                           log_every=10)
     samples = make_samples(config, frames=3, seed=0)
     batches = FigureBatches(config, samples)
     run = tmp_path_factory.mktemp("overfit") / "run"

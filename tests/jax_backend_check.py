@@ -1,4 +1,5 @@
-"""The JAX side of tests/test_jax_backend.py, run as `KERAS_BACKEND=jax python tests/jax_backend_check.py WORK`.
+"""The JAX side of tests/test_jax_backend.py, run as
+`KERAS_BACKEND=jax python tests/jax_backend_check.py WORK`.
 
 Not a test module (no `test_` prefix). TensorFlow is made unimportable first, so everything here runs as on a
 machine with JAX and Keras only. Reads what the TensorFlow side wrote into WORK (batches.npz, w0.npz, the
@@ -106,7 +107,8 @@ def main(work: Path) -> None:
 
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
-        out["cli_status"] = cli_main(["train", "--profile", "tiny", "--data", (work / "synthetic.txt").read_text(),
+        out["cli_status"] = cli_main(["train", "--profile", "tiny", "--data",
+                                      (work / "synthetic.txt").read_text(),
                                       "--out", str(runs / "cli"), "--set", "train.iterations=2",
                                       "--set", "train.log_every=1", "--quiet"])
         out["cli_status_again"] = cli_main(["train", "--profile", "tiny", "--data",

@@ -62,7 +62,8 @@ def test_letterbox_image_lands_where_the_matrix_says():
     image[196:206, 96:106] = 255  # a 10×10 square, centre (100.5, 200.5)
     out, M = letterbox(image, 896, 512)
     assert out.shape == (512, 896, 3) and out.dtype == np.uint8
-    expected = transform_points(np.array([100.5, 200.5]), M)  # (0.7 * 101 - 0.5, 0.7 * 201 + 3.5) = (70.2, 144.2)
+    # (0.7 * 101 - 0.5, 0.7 * 201 + 3.5) = (70.2, 144.2)
+    expected = transform_points(np.array([100.5, 200.5]), M)
     np.testing.assert_allclose(expected, [70.2, 144.2])
     blob = out[:, :, 0].astype(np.float64)
     blob[blob == PAD_VALUE] = 0
@@ -210,7 +211,8 @@ def test_dots_land_on_the_transformed_joints(seed):
     if seed == 0:
         params = params.replace(mirror=True)  # cover the mirror explicitly
     heads = joints[:2, :2].copy()
-    _, out_joints, out_heads, _ = augment_sample(_dot_image(w, h, joints[0]), joints, heads, [], params, NET, cfg)
+    _, out_joints, out_heads, _ = augment_sample(_dot_image(w, h, joints[0]), joints, heads, [], params,
+                                                 NET, cfg)
     perm = flip_permutation() if params.mirror else np.arange(15)
     background = (0.0 + params.intensity_shift) * params.intensity_scale  # grey 128 -> (0 + shift) * scale
     checked = 0
@@ -237,7 +239,8 @@ def test_polygons_and_heads_use_the_image_matrix():
     image = np.zeros((16, 32, 3), dtype=np.uint8)  # letterbox: s = 2, no padding
     poly = np.array([[1.0, 1.0], [5.0, 1.0], [5.0, 4.0]])
     params = AugmentParams(rotation_deg=30.0, scale=0.8, tx=3.0, ty=-2.0)
-    _, _, heads, polys = augment_sample(image, np.full((15, 3), np.nan), np.array([[4.0, 4.0]]), [poly], params, net)
+    _, _, heads, polys = augment_sample(image, np.full((15, 3), np.nan), np.array([[4.0, 4.0]]), [poly],
+                                        params, net)
     M = compose(augmentation_matrix(params, 64, 32), letterbox_matrix(32, 16, 64, 32))
     np.testing.assert_allclose(polys[0], transform_points(poly, M))
     np.testing.assert_allclose(heads, transform_points(np.array([[4.0, 4.0]]), M))

@@ -1,4 +1,5 @@
-"""`python -m benchmarks --only M` re-measures module M and keeps the other modules' rows of the earlier run."""
+"""`python -m benchmarks --only M` re-measures module M and keeps the other modules' rows of the earlier
+run."""
 
 from __future__ import annotations
 

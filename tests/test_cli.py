@@ -13,7 +13,8 @@ def test_help_lists_every_subcommand(capsys):
         cli.main(["--help"])
     assert exc.value.code == 0
     out = capsys.readouterr().out
-    for name in ("info", "synth", "model", "train", "predict", "evaluate", "gridsearch", "reproduce", "compare"):
+    for name in ("info", "synth", "model", "train", "predict", "evaluate", "gridsearch", "reproduce",
+                 "compare"):
         assert name in out
 
 
@@ -44,7 +45,8 @@ def test_startup_noise_is_dropped_and_real_lines_kept(capfd):
     from posekit.quiet import filtered_stderr
 
     with filtered_stderr():
-        os.write(2, b"WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
+        os.write(2, b"WARNING: All log messages before absl::InitializeLog() is called are written to "
+                    b"STDERR\n"
                     b"I0000 00:00:1.0  1 cudart_stub.cc:31] Could not find cuda drivers on your machine.\n"
                     b"E0000 00:00:1.0  1 cuda_platform.cc:52] failed call to cuInit: INTERNAL: CUDA error\n"
                     b"W0000 00:00:1.0  1 some_op.cc:7] a real warning\n")

@@ -25,7 +25,8 @@ def test_paper_profile_has_the_papers_numbers():
     assert (c.network.input_width, c.network.input_height) == (896, 512)
     assert c.network.num_filters == 128 and c.network.num_levels == 6
     assert (c.network.heatmap_width, c.network.heatmap_height) == (224, 128)
-    # §4: σ = 2 for targets, σ = 4 for the head mask, Adam lr 0.00005, batch 4, 1,000,000 iterations, L2 0.0005.
+    # §4: σ = 2 for targets, σ = 4 for the head mask, Adam lr 0.00005, batch 4, 1,000,000 iterations,
+    # L2 0.0005.
     assert c.targets.sigma == 2.0 and c.targets.head_mask_sigma == 4.0
     assert c.train.learning_rate == 0.00005 and c.train.batch_size == 4 and c.train.iterations == 1_000_000
     assert c.network.l2_decay == 0.0005
@@ -37,7 +38,8 @@ def test_paper_profile_has_the_papers_numbers():
     assert a.intensity_offset == -128.0 and a.intensity_factor == 1 / 128 and a.mirror
     # §4 thresholds found by grid search.
     t = c.thresholds
-    assert (t.t_head, t.t_head_dist, t.t_joint, t.t_person, t.t_pose_dist, t.t_max_age) == (0.2, 4, 0.3, 3, 200, 10)
+    assert ((t.t_head, t.t_head_dist, t.t_joint, t.t_person, t.t_pose_dist, t.t_max_age)
+            == (0.2, 4, 0.3, 3, 200, 10))
 
 
 @pytest.mark.parametrize("name", sorted(PROFILES))
@@ -59,7 +61,8 @@ def test_small_profiles_change_sizes_only(name):
         assert c.train.learning_rate == pytest.approx(20 * p.train.learning_rate)
     # The paper's recipe at this size is the same profile with the `Not in the paper` recipe fields reset.
     fields = {"persons_per_image", "multi_person_loss_weight", "lr_schedule", "warmup_iterations",
-              "heatmap_init_scale", "filtered_init", "learning_rate", "iterations", "checkpoint_every", "log_every"}
+              "heatmap_init_scale", "filtered_init", "learning_rate", "iterations", "checkpoint_every",
+              "log_every"}
     reset = dataclasses.replace(c.train, **{f: getattr(p.train, f) for f in fields})
     assert reset == p.train
     # translation scales with the input width: 100 px at 896 px.
@@ -67,7 +70,8 @@ def test_small_profiles_change_sizes_only(name):
 
 
 def test_overrides_apply_and_convert():
-    c = apply_overrides(get_profile("cpu"), ["train.iterations=100", "thresholds.t_head=0.25", "augment.mirror=false"])
+    c = apply_overrides(get_profile("cpu"),
+                        ["train.iterations=100", "thresholds.t_head=0.25", "augment.mirror=false"])
     assert c.train.iterations == 100 and c.thresholds.t_head == 0.25 and c.augment.mirror is False
     assert get_profile("cpu").train.iterations != 100  # profiles are not mutated
 

@@ -105,7 +105,8 @@ def test_person_of_interest_head_stays_in_view(sequence):
     ds = TrainingBatches([sequence], TINY, seed=11, steps_per_epoch=4, workers=1)
     for i in range(len(ds)):
         x, _ = ds[i]
-        # a centre inside the heatmap extent is <= 0.5·√2 px from a pixel centre: exp(-0.5 / (2 · 4²)) = 0.9845
+        # a centre inside the heatmap extent is <= 0.5·√2 px from a pixel centre:
+        # exp(-0.5 / (2 · 4²)) = 0.9845
         assert (x["head_mask"].max(axis=(1, 2, 3)) > 0.98).all()
 
 

@@ -90,7 +90,8 @@ def test_argmax_decoding_recovers_positions():
     joints, keep = decode_single_person(make_final(xy, values), t_joint=0.3, t_person=3.0)
     assert joints.shape == (3, 15, 3)
     np.testing.assert_array_equal(joints[..., :2], xy)
-    np.testing.assert_allclose(joints[..., 2], values, rtol=1e-6)  # float64 values stored float32: 2**-24 relative
+    # float64 values stored float32: 2**-24 relative
+    np.testing.assert_allclose(joints[..., 2], values, rtol=1e-6)
     assert keep.all()  # sums are >= 15 * 0.5 = 7.5 >= 3
 
 
@@ -163,7 +164,8 @@ def test_heatmap_to_image_clips_to_the_frame():
     from posekit.decoding import heatmap_to_image
     from posekit.geometry import letterbox_matrix
 
-    # 150×200 (w×h) into 224×128: s = 0.64, the frame spans input x 64 .. 160; heatmap x 0 lies in the padding.
+    # 150×200 (w×h) into 224×128: s = 0.64, the frame spans input x 64 .. 160; heatmap x 0 lies in the
+    # padding.
     M = letterbox_matrix(150, 200, 224, 128)
     pts = np.array([[0.0, 0.0], [55.0, 31.0], [28.0, 16.0], [np.nan, np.nan]])
     free = heatmap_to_image(pts, 4, M)

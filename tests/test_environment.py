@@ -23,7 +23,8 @@ def test_environment_yml_matches_pyproject():
     # what `make test` / `make test-all` install: the dependencies, [dev], and [jax] for the slow tier
     makefile = (ROOT / "Makefile").read_text()
     assert "-e '.[dev]'" in makefile and "-e '.[dev,jax]'" in makefile
-    wanted = {_name(r) for r in project["dependencies"]} | {_name(r) for e in ("dev", "jax") for r in extras[e]}
+    wanted = ({_name(r) for r in project["dependencies"]}
+              | {_name(r) for e in ("dev", "jax") for r in extras[e]})
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     names = set()
     for dep in env["dependencies"]:

@@ -603,10 +603,11 @@ def test_result_tables_json_and_save(tmp_path):
     t1 = pd.read_csv(tmp_path / "out" / "table1.csv", index_col=0)
     assert round(float(t1.loc["AP", "Total"]), 1) == 81.4
     t2b = pd.read_csv(tmp_path / "out" / "table2b.csv", index_col=0)
-    assert list(t2b.index) == ["IDF1", "IDP", "IDR", "HOTA", "DetA", "AssA", "LocA", "DetRe", "DetPr", "AssRe",
-                               "AssPr"]
+    assert list(t2b.index) == ["IDF1", "IDP", "IDR", "HOTA", "DetA", "AssA", "LocA", "DetRe", "DetPr",
+                               "AssRe", "AssPr"]
     assert np.allclose(t2b.to_numpy(), r.table2b.to_numpy(), atol=1e-4, equal_nan=True)
-    assert "Table 2b" in text and loaded["table2b"]["HOTA"]["Total"] == pytest.approx(r.table2b.loc["HOTA", "Total"])
+    assert ("Table 2b" in text
+            and loaded["table2b"]["HOTA"]["Total"] == pytest.approx(r.table2b.loc["HOTA", "Total"]))
     assert not list((tmp_path / "out").glob(".*.tmp"))  # atomic writes leave no temp files
 
 

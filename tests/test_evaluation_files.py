@@ -278,13 +278,14 @@ def test_sequence_order_and_carry_over_flags(tmp_path, capsys):
     assert [p.name for p in json_files(tmp_path / "g", "sorted")] == sorted(listed)
     r_sorted = evaluate_folders(tmp_path / "g", tmp_path / "p")
     r_listdir = evaluate_folders(tmp_path / "g", tmp_path / "p", sequence_order="listdir")
-    assert r_sorted.sequences == ["a", "b"] and r_listdir.sequences == [p.removesuffix(".json") for p in listed]
+    assert (r_sorted.sequences == ["a", "b"]
+            and r_listdir.sequences == [p.removesuffix(".json") for p in listed])
     assert r_listdir.to_dict()["sequence_order"] == "listdir"
     ab = evaluate([sa, sb], [pa, pb]).ap_total
     ba = evaluate([sb, sa], [pb, pa]).ap_total
     assert ab != ba  # the tie makes the official AP order-dependent
     assert r_listdir.ap_total == (ab if listed[0] == "a.json" else ba)
-    assert main(["evaluate", "--gt", str(tmp_path / "g"), "--pred", str(tmp_path / "p"), "--sequence-order", "listdir",
-                 "--carry-over", "previous_update"]) == 0
+    assert main(["evaluate", "--gt", str(tmp_path / "g"), "--pred", str(tmp_path / "p"),
+                 "--sequence-order", "listdir", "--carry-over", "previous_update"]) == 0
     out = capsys.readouterr().out
     assert "CLEAN VARIANT" in out and "carry_over='previous_update'" in out and "Table 2b" in out

@@ -55,9 +55,11 @@ def _trackeval_data(g: Sequence, p: Sequence, joint: int) -> dict:
         prs = [q for q in p.frames[f].persons if np.isfinite(q.joints[joint, 0])]
         s = np.zeros((len(gts), len(prs)))
         for a, q in enumerate(gts):
-            size = 0.6 * np.linalg.norm(np.subtract([q.head_box[2], q.head_box[3]], [q.head_box[0], q.head_box[1]]))
+            size = 0.6 * np.linalg.norm(np.subtract([q.head_box[2], q.head_box[3]],
+                                                    [q.head_box[0], q.head_box[1]]))
             for b, r in enumerate(prs):
-                s[a, b] = max(1 - np.linalg.norm(np.subtract(q.joints[joint, :2], r.joints[joint, :2])) / size / 0.5001, 0)
+                s[a, b] = max(1 - np.linalg.norm(np.subtract(q.joints[joint, :2], r.joints[joint, :2]))
+                              / size / 0.5001, 0)
         gt_ids.append([q.track_id for q in gts])
         tr_ids.append([r.track_id for r in prs])
         sims.append(s)
@@ -129,7 +131,8 @@ def test_hota_equals_trackeval_per_joint_per_sequence_and_combined(matching):
             ref = _run_trackeval(te_hota, _trackeval_data(g, p, j), similarity_only=matching == "posetrack21")
             if ref["HOTA_TP"].sum() or ref["HOTA_FN"].sum() or ref["HOTA_FP"].sum():
                 for ours, theirs in FIELDS.items():
-                    np.testing.assert_allclose(mine[ours][:, j], ref[theirs], atol=1e-9, err_msg=f"{g.name} {j} {ours}")
+                    np.testing.assert_allclose(mine[ours][:, j], ref[theirs], atol=1e-9,
+                                               err_msg=f"{g.name} {j} {ours}")
                 for ours, theirs in (("tp", "HOTA_TP"), ("fn", "HOTA_FN"), ("fp", "HOTA_FP")):
                     np.testing.assert_array_equal(getattr(counts, ours)[:, j], ref[theirs])
             joints.append(ref)
@@ -138,20 +141,22 @@ def test_hota_equals_trackeval_per_joint_per_sequence_and_combined(matching):
     for j in range(NUM_JOINTS):
         ref = metric.combine_sequences({str(s): per_seq_te[s][j] for s in range(len(cases))})
         for ours, theirs in FIELDS.items():
-            np.testing.assert_allclose(combined[ours][:, j], ref[theirs], atol=1e-9, err_msg=f"combined {j} {ours}")
+            np.testing.assert_allclose(combined[ours][:, j], ref[theirs], atol=1e-9,
+                                       err_msg=f"combined {j} {ours}")
     # PoseTrack21's Total column, rebuilt from trackeval's per-joint results.
     tp = sum(sum(r["HOTA_TP"] for r in seq) for seq in per_seq_te)
     fn = sum(sum(r["HOTA_FN"] for r in seq) for seq in per_seq_te)
     fp = sum(sum(r["HOTA_FP"] for r in seq) for seq in per_seq_te)
     seq_tp = [sum(r["HOTA_TP"] for r in seq) for seq in per_seq_te]
-    ass_a = sum(np.mean([r["AssA"] for r in seq], axis=0) * t for seq, t in zip(per_seq_te, seq_tp)) / np.maximum(1, tp)
+    ass_a = (sum(np.mean([r["AssA"] for r in seq], axis=0) * t for seq, t in zip(per_seq_te, seq_tp))
+             / np.maximum(1, tp))
     loc = sum(np.mean([r["LocA"] for r in seq], axis=0) * t for seq, t in zip(per_seq_te, seq_tp))
     det_a = tp / np.maximum(1, tp + fn + fp)
     np.testing.assert_allclose(combined["DetA"][:, NUM_JOINTS], det_a, atol=1e-9)
     np.testing.assert_allclose(combined["AssA"][:, NUM_JOINTS], ass_a, atol=1e-9)
     np.testing.assert_allclose(combined["HOTA"][:, NUM_JOINTS], np.sqrt(det_a * ass_a), atol=1e-9)
-    np.testing.assert_allclose(combined["LocA"][:, NUM_JOINTS], np.maximum(1e-10, loc) / np.maximum(1e-10, tp),
-                               atol=1e-9)
+    np.testing.assert_allclose(combined["LocA"][:, NUM_JOINTS],
+                               np.maximum(1e-10, loc) / np.maximum(1e-10, tp), atol=1e-9)
     assert 0 < hota_summary(total)["HOTA"][NUM_JOINTS] < 100
 
 

@@ -85,7 +85,8 @@ def _poseval_updates(g: Sequence, p: Sequence, joint: int, mot: bool) -> list[tu
             continue
         d = np.full((len(gts), len(prs)), np.nan)
         for a, q in enumerate(gts):
-            size = 0.6 * np.linalg.norm(np.subtract([q.head_box[2], q.head_box[3]], [q.head_box[0], q.head_box[1]]))
+            size = 0.6 * np.linalg.norm(np.subtract([q.head_box[2], q.head_box[3]],
+                                                    [q.head_box[0], q.head_box[1]]))
             for b, r in enumerate(prs):
                 dist = np.linalg.norm(np.subtract(q.joints[joint, :2], r.joints[joint, :2])) / size
                 if dist <= 0.5:
@@ -129,7 +130,8 @@ def _mismatched_events(cases, carry_over: str) -> int:
         accs = _posekit_accumulators(g, p, carry_over)
         for j in range(NUM_JOINTS):
             ref = _motmetrics_accumulator(_poseval_updates(g, p, j, mot=True)).mot_events.reset_index()
-            ref = ref[ref["Type"].isin(["MATCH", "SWITCH", "MISS", "FP"])]  # not the TRANSFER/ASCEND/MIGRATE extras
+            # not the TRANSFER/ASCEND/MIGRATE extras
+            ref = ref[ref["Type"].isin(["MATCH", "SWITCH", "MISS", "FP"])]
             want = _events_by_frame(ref[["FrameId", "Type", "OId", "HId", "D"]].itertuples(index=False))
             got = _events_by_frame(accs[j].events)
             bad += sum(want.get(f, []) != got.get(f, []) for f in set(want) | set(got))
@@ -151,8 +153,9 @@ def test_mota_motp_precision_recall_and_idf1_equal_motmetrics():
     for j in range(NUM_JOINTS):
         row = result.joint_rows[j]
         accs = [_motmetrics_accumulator(_poseval_updates(g, p, j, mot=True)) for g, p in cases]
-        ref = mh.compute_many(accs, metrics=["num_objects", "num_misses", "num_switches", "num_false_positives",
-                                             "num_detections", "mota", "motp", "precision", "recall"],
+        ref = mh.compute_many(accs, metrics=["num_objects", "num_misses", "num_switches",
+                                             "num_false_positives", "num_detections", "mota", "motp",
+                                             "precision", "recall"],
                               names=names, generate_overall=True).loc["OVERALL"]
         for k in ("num_objects", "num_misses", "num_switches", "num_false_positives", "num_detections"):
             assert row[k] == ref[k], (j, k)

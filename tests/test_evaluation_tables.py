@@ -23,9 +23,11 @@ def test_compare_shows_table2b_totals_with_differences(tmp_path, capsys):
     g = seq([[gt(100, 20, 0), gt(300, 20, 1)] for _ in range(4)])
     perfect = evaluate([g], [as_prediction(g)])
     # Identities swapped from frame 2 on: same detections, worse association (IDF1 and AssA drop).
-    swapped = evaluate([g], [seq([[pr(100, 20, 5 if f < 2 else 7), pr(300, 20, 7 if f < 2 else 5)] for f in range(4)])])
+    swapped = evaluate([g], [seq([[pr(100, 20, 5 if f < 2 else 7), pr(300, 20, 7 if f < 2 else 5)]
+                                  for f in range(4)])])
     # GT as prediction: every similarity is 1, so HOTA = DetA = AssA = LocA = 100.
-    assert perfect.table2b.loc[["HOTA", "DetA", "AssA", "LocA"], "Total"].tolist() == pytest.approx([100.0] * 4)
+    assert (perfect.table2b.loc[["HOTA", "DetA", "AssA", "LocA"], "Total"].tolist()
+            == pytest.approx([100.0] * 4))
     assert perfect.table2b.loc["IDF1", "Total"] == pytest.approx(100.0)
     assert perfect.table2b.loc["DetA", "Total"] == swapped.table2b.loc["DetA", "Total"]
     assert swapped.table2b.loc["AssA", "Total"] < perfect.table2b.loc["AssA", "Total"]

@@ -99,8 +99,8 @@ def test_cache_save_load_round_trip(setup, tmp_path):
     cache.save(tmp_path / "cache.npz")
     back = gs.GridCache.load(tmp_path / "cache.npz")
     assert [s.name for s in back.sequences] == [s.name for s in cache.sequences]
-    grid = gs.GridSpec(t_head=(0.05,), t_head_dist=(4.0,), t_joint=(0.0,), t_person=(0.0,), t_pose_dist=(40.0,),
-                       t_max_age=(3,))
+    grid = gs.GridSpec(t_head=(0.05,), t_head_dist=(4.0,), t_joint=(0.0,), t_person=(0.0,),
+                       t_pose_dist=(40.0,), t_max_age=(3,))
     a, b = gs.score_grid(cache, gt, grid), gs.score_grid(back, gt, grid)
     assert a["mAP"].tolist() == b["mAP"].tolist() and a["MOTA"].tolist() == b["MOTA"].tolist()
     (tmp_path / "bad.npz").write_bytes(b"nope")

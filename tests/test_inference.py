@@ -17,7 +17,8 @@ from posekit.errors import ConfigError, DataError
 
 FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures"
 CONFIG = get_profile("tiny")  # 224×128 input, 56×32 heatmaps, 16 channels
-C2_ATOL = component2_rtol(CONFIG)  # float32 bound of component 2's sums in another order (tests/tolerances.py)
+# float32 bound of component 2's sums in another order (tests/tolerances.py)
+C2_ATOL = component2_rtol(CONFIG)
 
 
 @pytest.fixture(scope="module")
@@ -96,13 +97,15 @@ def test_predict_frames_equals_the_steps_composed(model, predictor):
         masked = head_masks(peaks, 32, 56, 4.0) * net["head_heatmap"][b]
         finals = [
             np.asarray(model.component2([net["features"][b : b + 1], net["multi_person_heatmaps"][b : b + 1],
-                                         masked[k : k + 1]], training=False))[0] * net["multi_person_heatmaps"][b]
+                                         masked[k : k + 1]], training=False))[0]
+            * net["multi_person_heatmaps"][b]
             for k in range(len(peaks))
         ]
         finals = np.stack(finals) if finals else np.zeros((0, 32, 56, 15), np.float32)
         joints, keep = decode_single_person(finals, th.t_joint, th.t_person)
         size = (frame.shape[1], frame.shape[0])
-        expected = [heatmap_to_image(joints[i, :, :2], 4, net["letterbox"][b], size) for i in np.flatnonzero(keep)]
+        expected = [heatmap_to_image(joints[i, :, :2], 4, net["letterbox"][b], size)
+                    for i in np.flatnonzero(keep)]
         assert len(persons[b]) == len(expected)
         for person, xy, i in zip(persons[b], expected, np.flatnonzero(keep), strict=True):
             # the same argmax pixels through the same float64 affine: equal to float64 rounding
@@ -218,11 +221,13 @@ def test_predict_data_writes_posetrack_files_in_the_input_format(run_dir, tmp_pa
             name = f"images/{fmt}_{i:06d}.jpg"
             cv2.imwrite(str(data / name), image)
             names.append(name)
-        seq = Sequence(name=f"seq{fmt}", format=fmt, frames=[Frame(image=n, is_labeled=i == 1) for i, n in enumerate(names)])
+        seq = Sequence(name=f"seq{fmt}", format=fmt,
+                       frames=[Frame(image=n, is_labeled=i == 1) for i, n in enumerate(names)])
         write_sequence(seq, data / "annotations" / "val" / f"seq{fmt}.json")
     out = tmp_path / "pred"
-    status = main(["predict", "--model", str(run_dir), "--data", str(data), "--split", "val", "--out", str(out),
-                   "--quiet", "--set", "thresholds.t_head=-1", "--set", "thresholds.t_person=0", "--max-heads", "2"])
+    status = main(["predict", "--model", str(run_dir), "--data", str(data), "--split", "val",
+                   "--out", str(out), "--quiet", "--set", "thresholds.t_head=-1",
+                   "--set", "thresholds.t_person=0", "--max-heads", "2"])
     assert status == 0
     printed = capsys.readouterr().out
     assert "6 frames" in printed and "frames/s" in printed
@@ -269,7 +274,8 @@ def test_predict_frame_folder(run_dir, tmp_path):
     for i, image in enumerate(random_frames(2, seed=7, sizes=((90, 120),))):
         cv2.imwrite(str(folder / f"{i:03d}.png"), image)
     out = tmp_path / "out"
-    assert main(["predict", "--model", str(run_dir), "--video", str(folder), "--out", str(out), "--quiet"]) == 0
+    assert main(["predict", "--model", str(run_dir), "--video", str(folder), "--out", str(out),
+                 "--quiet"]) == 0
     assert (out / "frames_tracked.mp4").stat().st_size > 0
     names = [json.loads(p.read_text())["image"] for p in sorted((out / "frames_poses").glob("*.json"))]
     assert names == ["000.png", "001.png"]
@@ -299,7 +305,8 @@ def test_unreadable_or_empty_videos_are_data_errors(run_dir, tmp_path, capsys, k
     with pytest.raises(DataError, match=message) as err:
         open_frames(path)
     assert str(path) in str(err.value)
-    assert main(["predict", "--model", str(run_dir), "--video", str(path), "--out", str(tmp_path / "o"), "--quiet"]) == 2
+    assert main(["predict", "--model", str(run_dir), "--video", str(path), "--out", str(tmp_path / "o"),
+                 "--quiet"]) == 2
     assert str(path) in capsys.readouterr().err
 
 
@@ -313,9 +320,11 @@ def test_end_to_end_overfit_tiny_model_predicts_near_ground_truth(overfit_tiny):
     # at the input size (the letterbox is then the identity); GT joints in input px.
     from posekit.inference import Predictor
 
-    config, result, frames, truth = overfit_tiny.config, overfit_tiny.result, overfit_tiny.frames, overfit_tiny.truth
+    config, result, frames, truth = (overfit_tiny.config, overfit_tiny.result, overfit_tiny.frames,
+                                     overfit_tiny.truth)
     assert [len(t) for t in truth] == [1, 2, 1]
-    predictor = Predictor(result.model, config.thresholds, config)  # t_head 0.2, t_head_dist 4, t_joint 0.3, t_person 3
+    # t_head 0.2, t_head_dist 4, t_joint 0.3, t_person 3
+    predictor = Predictor(result.model, config.thresholds, config)
     persons = predictor.predict_frames(frames)
     assert [len(p) for p in persons] == [1, 2, 1]
     dists = []

@@ -37,4 +37,5 @@ def test_make_reproduce_default_reaches_the_recorded_tables(tmp_path):
     assert t2["MOTA Total"] >= recorded_mota - TOLERANCE
     seconds = sum(s["seconds"] for s in json.loads((tmp_path / "cpu-synthetic" / "manifest.json").read_text())
                   ["stages"].values())
-    print(f"make reproduce stages: {seconds:.0f} s; Table 1 Total {t1['Total']:.1f}, MOTA {t2['MOTA Total']:.1f}")
+    print(f"make reproduce stages: {seconds:.0f} s; Table 1 Total {t1['Total']:.1f}, "
+          f"MOTA {t2['MOTA Total']:.1f}")

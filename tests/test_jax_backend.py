@@ -109,15 +109,19 @@ def test_one_training_step_gives_the_same_losses_and_updated_weights(both):
         assert jx_step[key] == pytest.approx(tf_step[key], abs=atol), key
     # L2 decay: Σw² over the kernels, the same weights on both sides — only the sum's rounding differs.
     n_weights = sum(w.size for w in both["tf"]["w0"])
-    assert jx_step["decay_loss"] == pytest.approx(tf_step["decay_loss"], abs=sum_atol(n_weights, tf_step["decay_loss"]))
-    grad_rtol = network_rtol(CONFIG, passes=2) + sum_atol(b * n_px * 16, 1.0)  # + the sum over the batch's pixels
+    assert jx_step["decay_loss"] == pytest.approx(tf_step["decay_loss"],
+                                                  abs=sum_atol(n_weights, tf_step["decay_loss"]))
+    grad_rtol = (network_rtol(CONFIG, passes=2)
+                 + sum_atol(b * n_px * 16, 1.0))  # + the sum over the batch's pixels
     for key in ("grad_norm_c1", "grad_norm_c2"):
         assert jx_step[key] == pytest.approx(tf_step[key], rel=grad_rtol), key
-    assert jx_step["joints_found"] == pytest.approx(tf_step["joints_found"], abs=1 / (b * 15) + 1e-9)  # one joint at t_joint
+    assert jx_step["joints_found"] == pytest.approx(tf_step["joints_found"],
+                                                    abs=1 / (b * 15) + 1e-9)  # one joint at t_joint
     assert both["info"]["iteration"] == 1
     # The updated weights: within the per-weight bound of one Adam step given the gradient bound.
     moved = 0
-    for i, (w0, w1, g) in enumerate(zip(both["tf"]["w0"], both["tf"]["w1"], both["tf"]["grads"], strict=True)):
+    for i, (w0, w1, g) in enumerate(zip(both["tf"]["w0"], both["tf"]["w1"], both["tf"]["grads"],
+                                        strict=True)):
         jw1 = both["jax"][f"w1_{i}"]
         tol = adam_first_step_atol(g, grad_rtol * float(np.abs(g).max()), t.learning_rate, t.adam_epsilon,
                                    t.adam_beta_2, w1)
@@ -131,7 +135,8 @@ def test_data_parallel_over_two_devices_is_the_one_device_step(both):
     assert info["dp_replicas"] == 2
     for key, value in info["step"].items():
         # the same terms summed in two halves, then added: the difference of two orders of one sum
-        assert info["dp_step"][key] == pytest.approx(value, rel=network_rtol(CONFIG, passes=2), abs=1e-12), key
+        assert info["dp_step"][key] == pytest.approx(value, rel=network_rtol(CONFIG, passes=2),
+                                                     abs=1e-12), key
     lr = CONFIG.train.learning_rate
     for i, w1 in enumerate(both["tf"]["w1"]):
         # Adam's step is at most lr per weight; the two orders of the gradient sums may differ within it.
@@ -148,7 +153,8 @@ def test_train_under_jax_checkpoints_resumes_and_stops_on_nan(both):
     # The run folder: no TensorBoard (TensorFlow's writer) under JAX, the CSV with each iteration once.
     assert tr["files"] == ["checkpoint.weights.h5", "config.json", "losses.csv", "model.keras"]
     rows = tr["csv"].strip().splitlines()
-    assert rows[0].startswith("iteration,loss,head_loss") and [r.split(",")[0] for r in rows[1:]] == list("123456")
+    assert (rows[0].startswith("iteration,loss,head_loss")
+            and [r.split(",")[0] for r in rows[1:]] == list("123456"))
     # Batch index 3 (iteration 4) has a NaN target: one-line error naming it and the last good checkpoint.
     message = both["info"]["nan_error"]
     assert message and "\n" not in message and "iteration 4" in message and "iteration 2" in message
@@ -159,8 +165,8 @@ def test_posekit_train_says_it_runs_on_jax(both):
     info = both["info"]
     assert info["cli_status"] == 0 and info["cli_status_again"] == 0
     # --quiet prints nothing; the rerun of the finished run says so, with the backend and its devices.
-    assert info["cli_output"].strip() == f"posekit train: {both['work'] / 'jax_runs' / 'cli'} is already trained " \
-                                         "(2 iterations); backend jax (2 × cpu)"
+    assert info["cli_output"].strip() == (f"posekit train: {both['work'] / 'jax_runs' / 'cli'} is already "
+                                          "trained (2 iterations); backend jax (2 × cpu)")
 
 
 def test_keras_file_trained_under_tensorflow_predicts_the_same_under_jax(both):

@@ -68,7 +68,8 @@ def test_output_shapes_for_every_profile(profile):
     assert tuple(c1.output["features"].shape) == (None, h, w, n.num_filters)
     assert tuple(c1.output["multi_person_heatmaps"].shape) == (None, h, w, 15)
     assert tuple(c1.output["head_heatmap"].shape) == (None, h, w, 1)
-    assert [tuple(t.shape) for t in c2.inputs] == [(None, h, w, n.num_filters), (None, h, w, 15), (None, h, w, 1)]
+    assert [tuple(t.shape) for t in c2.inputs] == [(None, h, w, n.num_filters), (None, h, w, 15),
+                                                   (None, h, w, 1)]
     assert tuple(c2.output.shape) == (None, h, w, 15)
     # The lowest U-Net level is 7×4 (w×h) at every profile.
     lowest = n.num_levels - 1
@@ -83,7 +84,8 @@ def test_paper_profile_feature_map_and_lowest_level():
     assert _shape(c1.get_layer("features0_conv1")) == (None, 512, 896, 128)
     assert _shape(c1.get_layer("features1_pool")) == (None, 128, 224, 128)
     # §2.1: 6 levels, lowest 4×7 px: 224 / 2**5 = 7, 128 / 2**5 = 4.
-    pools = [layer for layer in c1.layers if layer.name.startswith("c1_down") and layer.name.endswith("_pool")]
+    pools = [layer for layer in c1.layers
+             if layer.name.startswith("c1_down") and layer.name.endswith("_pool")]
     assert len(pools) == 5
     assert _shape(c1.get_layer("c1_down5_conv1")) == (None, 4, 7, 128)
     convs = [layer for layer in c1.layers if isinstance(layer, keras.layers.Conv2D)]
@@ -143,12 +145,14 @@ def test_final_heatmaps_are_filtered_times_multi_person(tiny):
     out = {k: np.asarray(v) for k, v in tiny(x).items()}
     assert set(out) == set(OUTPUT_KEYS)
     c1 = {k: np.asarray(v) for k, v in tiny.component1(x["image"]).items()}
-    filtered = np.asarray(tiny.component2([c1["features"], c1["multi_person_heatmaps"], c1["head_heatmap"] * x["head_mask"]]))
+    filtered = np.asarray(tiny.component2([c1["features"], c1["multi_person_heatmaps"],
+                                           c1["head_heatmap"] * x["head_mask"]]))
     # The same layers on the same inputs, called in another graph: the float32 bound of the network's sums
     # in another order (tests/tolerances.py); |multi| < 1 for the product.
     atol = network_rtol(get_profile("tiny"))
     np.testing.assert_allclose(out["filtered_heatmaps"], filtered, rtol=0, atol=atol)
-    np.testing.assert_allclose(out["single_person_heatmaps"], filtered * c1["multi_person_heatmaps"], rtol=0, atol=atol)
+    np.testing.assert_allclose(out["single_person_heatmaps"], filtered * c1["multi_person_heatmaps"],
+                               rtol=0, atol=atol)
     # A different head mask changes the single-person output but not the multi-person heatmaps.
     x2 = dict(x, head_mask=np.zeros_like(x["head_mask"]))
     out2 = {k: np.asarray(v) for k, v in tiny(x2).items()}
@@ -159,7 +163,8 @@ def test_final_heatmaps_are_filtered_times_multi_person(tiny):
 
 
 def test_he_init_zero_bias_and_l2_decay(tiny):
-    convs = [x for c in (tiny.component1, tiny.component2) for x in c.layers if isinstance(x, keras.layers.Conv2D)]
+    convs = [x for c in (tiny.component1, tiny.component2) for x in c.layers
+             if isinstance(x, keras.layers.Conv2D)]
     kernels = []
     for layer in convs:
         kernel, bias = (np.asarray(v) for v in layer.weights)
@@ -175,7 +180,8 @@ def test_he_init_zero_bias_and_l2_decay(tiny):
     expected = 0.5 * 0.0005 * sum(float(np.sum(k.astype(np.float64) ** 2)) for k in kernels)
     # float32 Σw² over every kernel weight against float64: the bound of one float32 sum of that many terms
     n_weights = sum(k.size for k in kernels)
-    assert float(sum(np.asarray(v) for v in tiny.losses)) == pytest.approx(expected, rel=sum_atol(n_weights, 1.0))
+    assert (float(sum(np.asarray(v) for v in tiny.losses))
+            == pytest.approx(expected, rel=sum_atol(n_weights, 1.0)))
 
 
 def test_same_seed_same_weights_other_seed_other_weights():
@@ -313,21 +319,25 @@ def test_bad_sizes_raise_config_error(capsys):
 def test_runs_under_jax_backend():
     pytest.importorskip("jax", reason="jax is not installed in this environment")
     code = (
-        "import numpy as np; from posekit.config import get_profile; from posekit.model import build_model, pose_loss;"
+        "import numpy as np; from posekit.config import get_profile;"
+        " from posekit.model import build_model, pose_loss;"
         "c = get_profile('tiny'); m = build_model(c); n = c.network;"
         "x = {'image': np.zeros((1, n.input_height, n.input_width, 3), 'float32'),"
         " 'head_mask': np.ones((1, n.heatmap_height, n.heatmap_width, 1), 'float32')};"
         "o = m(x); print(o['single_person_heatmaps'].shape);"
         # component 2 split per frame / per head (inference) equals component 2 under JAX too
         "from posekit.model import split_component2; import keras; r = np.random.default_rng(0);"
-        "f = r.normal(size=(2, 32, 56, 16)).astype('float32'); mp = r.uniform(-1, 1, (2, 32, 56, 15)).astype('float32');"
+        "f = r.normal(size=(2, 32, 56, 16)).astype('float32');"
+        " mp = r.uniform(-1, 1, (2, 32, 56, 15)).astype('float32');"
         "mk = r.uniform(0, 1, (3, 32, 56, 1)).astype('float32'); i = np.array([0, 1, 1]);"
         "pf, ph = split_component2(m.component2);"
-        "d = np.abs(np.asarray(ph(keras.ops.take(pf(f, mp), i, axis=0), mk)) - np.asarray(m.component2([f[i], mp[i], mk])));"
+        "d = np.abs(np.asarray(ph(keras.ops.take(pf(f, mp), i, axis=0), mk))"
+        " - np.asarray(m.component2([f[i], mp[i], mk])));"
         "print('split max diff', float(d.max()) < 5e-5)"
     )
     env = dict(os.environ, KERAS_BACKEND="jax")
-    res = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=ROOT, timeout=300)
+    res = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=ROOT,
+                         timeout=300)
     assert res.returncode == 0, res.stderr[-2000:]
     assert "(1, 32, 56, 15)" in res.stdout
     assert "split max diff True" in res.stdout

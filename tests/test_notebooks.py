@@ -24,14 +24,16 @@ def test_the_five_stages_have_notebooks():
 def test_notebook_is_committed_without_outputs_and_has_one_parameters_cell(path):
     nb = json.loads(path.read_text())
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
-    assert all(not c.get("outputs") and c.get("execution_count") is None for c in code), f"{path.name} has outputs"
+    assert all(not c.get("outputs") and c.get("execution_count") is None
+               for c in code), f"{path.name} has outputs"
     tagged = [c for c in code if "parameters" in c.get("metadata", {}).get("tags", [])]
     assert len(tagged) == 1
     # flat typed literals with a comment each
     lines = [ln for ln in "".join(tagged[0]["source"]).splitlines() if ln.strip()]
     assert lines and all(":" in ln.split("=")[0] and "#" in ln for ln in lines)
     names = {"config_path", "data_dir", "run_dir", "synthetic_preset"}
-    if path.stem[:2] in ("03", "04", "05"):  # the notebooks that load a trained model can take any model folder
+    # the notebooks that load a trained model can take any model folder
+    if path.stem[:2] in ("03", "04", "05"):
         names.add("model_dir")
     assert {ln.split(":")[0] for ln in lines} == names
     # markdown teaches the paper step: every notebook quotes or cites the paper
@@ -43,8 +45,8 @@ def test_first_stage_runs_for_real_and_writes_its_outputs_and_the_manifest(tmp_p
     # Stage 01 through papermill, as `posekit reproduce --stage 01_data_and_targets` runs it.
     out = tmp_path / "tiny"
     logs: list[str] = []
-    manifest = pipeline.reproduce(pipeline.RunSpec(profile="tiny", out=str(out)), stages=["01_data_and_targets"],
-                                  log=logs.append)
+    manifest = pipeline.reproduce(pipeline.RunSpec(profile="tiny", out=str(out)),
+                                  stages=["01_data_and_targets"], log=logs.append)
     stem = pipeline.STAGES[0][0]
     assert (out / f"{stem}.ipynb").exists() and manifest["stages"][stem]["status"] == "done"
     assert set(manifest["stages"]) == {stem}  # only the stage asked for
@@ -114,7 +116,8 @@ def test_tiny_reproduce_writes_every_promised_output(tiny_run):
         for cell in nb["cells"]:
             for out in cell.get("outputs", []):
                 text = "".join(out.get("text", "")) + "".join(out.get("data", {}).get("text/plain", ""))
-                assert str(run) not in text and str(ROOT) not in text, f"{stem}: absolute path in {text[:200]!r}"
+                assert str(run) not in text and str(ROOT) not in text, (
+                    f"{stem}: absolute path in {text[:200]!r}")
                 assert "absl::InitializeLog" not in text and "cuInit" not in text, f"{stem}: {text[:200]!r}"
                 assert "PosixPath(" not in text, f"{stem}: {text[:200]!r}"
 

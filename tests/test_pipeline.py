@@ -30,7 +30,8 @@ def toy_pipeline(tmp_path, monkeypatch):
     # Each stage appends its name to a log file, so the test sees which stages really ran.
     for stem in ("s1", "s2"):
         _notebook(nbdir / f"{stem}.ipynb",
-                  f"from pathlib import Path\nwith open(Path(run_dir) / 'ran.log', 'a') as f: f.write('{stem}\\n')")
+                  "from pathlib import Path\nwith open(Path(run_dir) / 'ran.log', 'a') as f: "
+                  f"f.write('{stem}\\n')")
     data = tmp_path / "data"
     (data / "annotations" / "val").mkdir(parents=True)
     (data / "annotations" / "val" / "a.json").write_text("{}")
@@ -65,10 +66,12 @@ def test_reproduce_runs_stages_writes_manifest_and_resumes(toy_pipeline):
     assert _ran(run_dir) == ["s1", "s2"]
     assert sum("skipped" in line for line in logs) == 2
     # Changing the second notebook re-runs only it; changing the first re-runs both (keys chain).
-    _notebook(nbdir / "s2.ipynb", "from pathlib import Path\nopen(Path(run_dir) / 'ran.log', 'a').write('s2b\\n')")
+    _notebook(nbdir / "s2.ipynb",
+              "from pathlib import Path\nopen(Path(run_dir) / 'ran.log', 'a').write('s2b\\n')")
     pipeline.reproduce(spec, log=logs.append)
     assert _ran(run_dir) == ["s1", "s2", "s2b"]
-    _notebook(nbdir / "s1.ipynb", "from pathlib import Path\nopen(Path(run_dir) / 'ran.log', 'a').write('s1b\\n')")
+    _notebook(nbdir / "s1.ipynb",
+              "from pathlib import Path\nopen(Path(run_dir) / 'ran.log', 'a').write('s1b\\n')")
     pipeline.reproduce(spec, log=logs.append)
     assert _ran(run_dir) == ["s1", "s2", "s2b", "s1b", "s2b"]
 
@@ -87,7 +90,8 @@ def test_relative_paths_are_resolved_before_the_notebooks_change_directory(toy_p
 def test_a_config_change_reruns_the_stages(toy_pipeline):
     spec, _, run_dir = toy_pipeline
     pipeline.reproduce(spec, log=lambda m: None)
-    changed = pipeline.RunSpec(profile=spec.profile, data=spec.data, out=spec.out, overrides=("train.iterations=3",))
+    changed = pipeline.RunSpec(profile=spec.profile, data=spec.data, out=spec.out,
+                               overrides=("train.iterations=3",))
     pipeline.reproduce(changed, log=lambda m: None)
     assert _ran(run_dir) == ["s1", "s2", "s1", "s2"]
 
@@ -112,7 +116,8 @@ def test_the_seed_reaches_training_through_the_run_config():
 def test_failing_stage_names_notebook_and_cell(toy_pipeline):
     spec, nbdir, run_dir = toy_pipeline
     _notebook(nbdir / "s2.ipynb", "raise ValueError('diverged at iteration 7')")
-    with pytest.raises(pipeline.StageError, match=r"s2.ipynb: cell \d+ failed: ValueError: diverged at iteration 7"):
+    with pytest.raises(pipeline.StageError,
+                       match=r"s2.ipynb: cell \d+ failed: ValueError: diverged at iteration 7"):
         pipeline.reproduce(spec, log=lambda m: None)
     saved = json.loads((run_dir / "manifest.json").read_text())
     assert saved["stages"]["s1"]["status"] == "done" and saved["stages"]["s2"]["status"] == "failed"
@@ -124,7 +129,8 @@ def _fake_run(path, ap_total, mota_total):
     tables.mkdir(parents=True)
     cols = ["Head", "Sho", "Elb", "Wri", "Hip", "Knee", "Ank", "Total"]
     pd.DataFrame([[ap_total] * 8], columns=cols, index=["AP"]).to_csv(tables / "table1.csv")
-    pd.DataFrame([[mota_total, 80.0, 90.0, 70.0]], columns=["MOTA Total", "MOTP Total", "Prec Total", "Rec Total"],
+    pd.DataFrame([[mota_total, 80.0, 90.0, 70.0]],
+                 columns=["MOTA Total", "MOTP Total", "Prec Total", "Rec Total"],
                  index=["all"]).to_csv(tables / "table2.csv")
 
 

@@ -26,10 +26,12 @@ def test_network_layout_is_read_from_the_model(levels):
     for name in ("c1", "c2"):
         unet = lay["unets"][name]
         assert [lv["shape"] for lv in unet] == [(h >> k, w >> k, c) for k in range(levels)]
-        assert [lv["skip"] for lv in unet] == [True] * (levels - 1) + [False]  # additive skips, none at the bottom
+        # additive skips, none at the bottom
+        assert [lv["skip"] for lv in unet] == [True] * (levels - 1) + [False]
         assert [lv["up_convs"] for lv in unet] == [net.convs_per_level] * (levels - 1) + [0]
     assert lay["c2_input"] == (h, w, c + net.num_joints + 1)  # features, multi-person heatmaps, masked head
-    assert lay["heads"]["head_heatmap"]["shape"] == (h, w, 1) and lay["heads"]["filtered_heatmaps"]["activation"] == "tanh"
+    assert (lay["heads"]["head_heatmap"]["shape"] == (h, w, 1)
+            and lay["heads"]["filtered_heatmaps"]["activation"] == "tanh")
     assert lay["params"]["component1"] + lay["params"]["component2"] == model.count_params()
     fig = network_diagram(model)
     texts = [t.get_text() for t in fig.axes[0].texts]

@@ -70,7 +70,8 @@ def test_bf16_training_computes_in_bfloat16_keeps_float32_weights_and_learns(tmp
     base = get_profile("tiny")
     losses = {}
     for precision in ("fp32", "bf16"):
-        cfg = dataclasses.replace(base, train=dataclasses.replace(base.train, precision=precision, learning_rate=0.001))
+        cfg = dataclasses.replace(base, train=dataclasses.replace(base.train, precision=precision,
+                                                                  learning_rate=0.001))
         trainer = Trainer(cfg)
         batch = _batch(cfg)
         losses[precision] = [trainer.step(batch)["loss"] for _ in range(15)]

@@ -1,4 +1,5 @@
-"""The training recipe's fields that are not in the paper (posekit.config.TrainConfig) and the training compute."""
+"""The training recipe's fields that are not in the paper (posekit.config.TrainConfig) and the training
+compute."""
 
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ def _tiny(**train):
 
 def test_paper_profile_keeps_the_paper_recipe():
     t = get_profile("paper").train
-    assert (t.persons_per_image, t.multi_person_loss_weight, t.lr_schedule, t.warmup_iterations) == (1, 0.0, "constant", 0)
+    assert ((t.persons_per_image, t.multi_person_loss_weight, t.lr_schedule, t.warmup_iterations)
+            == (1, 0.0, "constant", 0))
     assert (t.heatmap_init_scale, t.filtered_init, t.learning_rate) == (1.0, 0.0, 0.00005)
 
 
@@ -66,7 +68,8 @@ def test_learning_rate_schedules():
     from posekit.model import learning_rate
 
     assert learning_rate(_tiny(learning_rate=0.01).train) == 0.01
-    sched = learning_rate(_tiny(learning_rate=0.01, lr_schedule="cosine", warmup_iterations=10, iterations=110).train)
+    sched = learning_rate(_tiny(learning_rate=0.01, lr_schedule="cosine", warmup_iterations=10,
+                                iterations=110).train)
     lr = [float(keras.ops.convert_to_numpy(sched(step))) for step in (0, 5, 10, 60, 110)]
     assert lr[0] == pytest.approx(0.0, abs=1e-9) and lr[1] == pytest.approx(0.005, rel=1e-5)
     assert lr[2] == pytest.approx(0.01, rel=1e-5) and lr[3] == pytest.approx(0.005, rel=1e-4)
@@ -108,7 +111,8 @@ def test_init_fields_set_the_heatmap_layers_start():
 
 
 def test_k_persons_per_image_equal_k_single_person_passes():
-    """PoseNet with B images x K persons gives, per person, what the paper's one-person-per-image call gives."""
+    """PoseNet with B images x K persons gives, per person, what the paper's one-person-per-image call
+    gives."""
     from posekit.model import build_model, loss_terms
 
     model = build_model(TINY)
@@ -125,7 +129,8 @@ def test_k_persons_per_image_equal_k_single_person_passes():
     for key in ("filtered_heatmaps", "single_person_heatmaps"):
         np.testing.assert_allclose(np.asarray(shared[key]), np.asarray(single[key]), atol=tol, rtol=0)
     assert np.asarray(shared["multi_person_heatmaps"]).shape[0] == 2
-    # The pose loss averages over persons, the image terms over images; the multi-person term is off by default.
+    # The pose loss averages over persons, the image terms over images; the multi-person term is off by
+    # default.
     y = {"head_heatmap": np.zeros((2, h, w, 1), np.float32), "loss_mask": np.ones((2, h, w, 1), np.float32),
          "joint_heatmaps": np.zeros((6, h, w, 15), np.float32), "joint_weights": np.ones((6, 15), np.float32),
          "multi_person_heatmaps": np.zeros((2, h, w, 15), np.float32)}
@@ -139,8 +144,8 @@ def test_k_persons_per_image_equal_k_single_person_passes():
 
 
 def test_a_saved_config_without_newer_fields_loads_them_at_their_paper_defaults(tmp_path):
-    """A run's config.json written before a field existed means that field's paper default (the behaviour of the
-    code that wrote it), not the profile's current value."""
+    """A run's config.json written before a field existed means that field's paper default (the behaviour
+    of the code that wrote it), not the profile's current value."""
     import json
 
     from posekit.config import load_config, save_config

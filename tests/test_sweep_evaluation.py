@@ -30,7 +30,8 @@ def _noisy_poses(gt: list[Sequence], rng: np.random.Generator, noise: float) -> 
                 pose[rng.random(15) < 0.1] = np.nan  # dropped joints
                 poses.append(pose)
             if rng.random() < 0.3:  # a false person anywhere in the frame (maybe inside an ignore region)
-                pose = np.column_stack([rng.uniform(0, 640, 15), rng.uniform(0, 360, 15), rng.uniform(0, 1, 15)])
+                pose = np.column_stack([rng.uniform(0, 640, 15), rng.uniform(0, 360, 15),
+                                        rng.uniform(0, 1, 15)])
                 poses.append(pose)
             frames.append(poses)
         out.append(frames)

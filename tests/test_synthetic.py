@@ -519,7 +519,8 @@ def test_full_default_generation(tmp_path: Path) -> None:
     meta = generate_dataset(tmp_path / "default", "default", seed=0, workers=2, progress=False)
     seconds = time.perf_counter() - start
     assert meta["splits"]["train"]["frames"] == 60 * 24 and meta["splits"]["val"]["frames"] == 10 * 30
-    print(f"default preset generated in {seconds:.1f} s")  # reported, never asserted (speed lives in benchmarks/)
+    # reported, never asserted (speed lives in benchmarks/)
+    print(f"default preset generated in {seconds:.1f} s")
     assert len(read_split(tmp_path / "default", "val")) == 10
     assert (
         sum(

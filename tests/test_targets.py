@@ -136,7 +136,8 @@ def test_head_mask_sigma_from_config():
     for i, j in [(10, 20 + d), (10, 20 - d), (10 + d, 20), (10 - d, 20)]:
         assert m[i, j, 0] == pytest.approx(math.exp(-0.5), abs=1e-6)
     # and it is wider than the σ=2 target: at distance 4 the target has exp(-16/8) = 0.1353353
-    assert gaussian_heatmap(np.array([20.0, 10.0]), 24, 40, SIGMA)[10, 24] == pytest.approx(0.1353353, abs=1e-6)
+    assert (gaussian_heatmap(np.array([20.0, 10.0]), 24, 40, SIGMA)[10, 24]
+            == pytest.approx(0.1353353, abs=1e-6))
 
 
 def test_heatmap_input_coordinates():

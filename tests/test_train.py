@@ -85,7 +85,8 @@ def test_resume_after_interruption_matches_uninterrupted_run(tmp_path):
         for v in e.summary.value
     ]
     # FigureBatches carry no multi-person target, so its diagnostic (multi_l2) is not logged (NaN in the CSV).
-    assert {(tag, plugin) for _, tag, _, plugin in logged} == {(c, "scalars") for c in CSV_COLUMNS[1:] if c != "multi_l2"}
+    assert ({(tag, plugin) for _, tag, _, plugin in logged}
+            == {(c, "scalars") for c in CSV_COLUMNS[1:] if c != "multi_l2"})
     csv_loss = {int(r["iteration"]): float(r["loss"]) for r in _rows(run)}
     # The CSV keeps 6 significant digits (%.6g: relative rounding <= 5e-6), TensorBoard the float32 value.
     assert all(v == pytest.approx(csv_loss[step], rel=1e-5) for step, tag, v, _ in logged if tag == "loss")
@@ -177,8 +178,10 @@ def test_unknown_strategy_and_multiworker_without_tf_config(monkeypatch):
         make_strategy("multiworker")
 
 
-@pytest.mark.skipif(not (FIXTURES / "posetrack18").is_dir(), reason="shared fixtures (../shared/fixtures) absent")
-@pytest.mark.skipif(importlib.util.find_spec("posekit.dataset") is None, reason="posekit.dataset not built yet")
+@pytest.mark.skipif(not (FIXTURES / "posetrack18").is_dir(),
+                    reason="shared fixtures (../shared/fixtures) absent")
+@pytest.mark.skipif(importlib.util.find_spec("posekit.dataset") is None,
+                    reason="posekit.dataset not built yet")
 def test_posekit_train_command_on_real_posetrack_frames(tmp_path, capsys):
     run = tmp_path / "run"
     args = ["train", "--profile", "tiny", "--data", str(FIXTURES / "posetrack18"), "--split", "val",

@@ -129,7 +129,8 @@ def test_multiworker_two_local_workers_end_with_identical_weights(tmp_path):
         tf_config = json.dumps({"cluster": cluster, "task": {"type": "worker", "index": k}})
         procs.append(subprocess.Popen(
             [sys.executable, "-c", WORKER, "multiworker", str(run), str(tmp_path / f"worker{k}.npz")],
-            env=_env(TF_CONFIG=tf_config), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=_env(TF_CONFIG=tf_config), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True,
         ))
     outs = []
     for p in procs:
@@ -149,11 +150,13 @@ def test_multiworker_two_local_workers_end_with_identical_weights(tmp_path):
     # Only the chief (worker 0) wrote the run folder.
     assert (run / "model.keras").exists() and (run / "losses.csv").exists()
     # And the two workers (one replica each, 2 samples each) made the updates of one device on the batch of 4.
-    single = subprocess.run([sys.executable, "-c", WORKER, "none", str(tmp_path / "single"), str(tmp_path / "single.npz")],
+    single = subprocess.run([sys.executable, "-c", WORKER, "none", str(tmp_path / "single"),
+                             str(tmp_path / "single.npz")],
                             env=_env(), cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert single.returncode == 0, single.stderr[-3000:]
     # Adam divides by √v, so a weight whose gradient is near 0 can move differently by up to lr per step
-    # when the all-reduce sums in another order: bound every weight by 4 steps × lr = 2e-4, and the bulk tighter.
+    # when the all-reduce sums in another order: bound every weight by 4 steps × lr = 2e-4, and the bulk
+    # tighter.
     diffs = np.concatenate([np.abs(a - b).ravel() for a, b in zip(w0, _load(tmp_path / "single.npz"))])
     assert diffs.max() <= 4 * 5e-5
     assert np.mean(diffs < 1e-6) > 0.99

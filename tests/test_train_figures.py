@@ -14,7 +14,8 @@ import numpy as np
 from posekit.config import Config
 from posekit.joints import JOINT_SIDE, NUM_JOINTS, SKELETON
 
-# Joint layout of an upright figure, x and y in units of its height (head_top at y = 0), order of posekit.joints.
+# Joint layout of an upright figure, x and y in units of its height (head_top at y = 0), order of
+# posekit.joints.
 _TEMPLATE = np.array([
     (-0.10, 1.00), (-0.10, 0.75), (-0.08, 0.50), (0.08, 0.50), (0.10, 0.75), (0.10, 1.00),  # legs
     (-0.32, 0.50), (-0.26, 0.34), (-0.15, 0.20), (0.15, 0.20), (0.26, 0.34), (0.32, 0.50),  # arms

@@ -16,7 +16,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.slow  # two `posekit train` processes (~40 s); the default tier resumes in-process (test_train.py)
+# two `posekit train` processes (~40 s); the default tier resumes in-process (test_train.py)
+@pytest.mark.slow
 def test_sigkill_then_same_command_resumes_to_the_end(tmp_path, small_synthetic):
     run = tmp_path / "run"
     cmd = [sys.executable, "-m", "posekit", "train", "--profile", "tiny", "--data", str(small_synthetic),

@@ -17,7 +17,8 @@ def _rows(run: Path) -> list[dict]:
 def test_overfit_tiny_loss_falls_and_joints_decode_near_truth(overfit_tiny):
     # Four hand-drawn samples (3 frames, one with two figures: the head mask picks the person) in one batch,
     # trained by the session fixture `overfit_tiny` (tests/conftest.py: 250 iterations at lr 1e-3).
-    config, samples, batches, result = overfit_tiny.config, overfit_tiny.samples, overfit_tiny.batches, overfit_tiny.result
+    config, samples, batches, result = (overfit_tiny.config, overfit_tiny.samples, overfit_tiny.batches,
+                                        overfit_tiny.result)
     assert len(samples) == 4 and config.train.log_every == 10
     rows = _rows(overfit_tiny.run)
     first = float(rows[0]["head_loss"]) + float(rows[0]["pose_loss"])

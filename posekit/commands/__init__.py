@@ -8,7 +8,8 @@ from typing import Any
 
 def add_config_arguments(p: argparse.ArgumentParser, default_profile: str, profile_help: str,
                          override_example: str) -> None:
-    """The three ways a command gets its config: `--profile`, `--config FILE`, and `--set KEY=VALUE` on top."""
+    """The three ways a command gets its config: `--profile`, `--config FILE`, and `--set KEY=VALUE` on
+    top."""
     p.add_argument("--profile", default=default_profile, choices=["paper", "cpu", "tiny"], help=profile_help)
     p.add_argument("--config", metavar="FILE",
                    help="a config JSON/YAML (e.g. RUN_DIR/config.json) instead of a profile")

@@ -17,7 +17,8 @@ def register(sub: argparse._SubParsersAction) -> None:
             "tables/table1.csv, tables/table2.csv and, since Table 2b exists, tables/table2b.csv)."
         ),
     )
-    p.add_argument("run_a", metavar="RUN_A", help="results folder of the first run, e.g. results/cpu-synthetic")
+    p.add_argument("run_a", metavar="RUN_A",
+                   help="results folder of the first run, e.g. results/cpu-synthetic")
     p.add_argument("run_b", metavar="RUN_B", nargs="?", help="results folder of a second run (optional)")
     p.add_argument("--paper", nargs="?", const="val", choices=["val", "test"],
                    help="add the paper's row (default: its validation-set row)")
@@ -46,7 +47,8 @@ def run(args: argparse.Namespace) -> int:
     md = ("## Table 1 — AP per joint\n\n" + to_markdown(t1, "run") + "\n## Table 2 — tracking (Totals)\n\n"
           + to_markdown(t2, "run"))
     if t2b is not None:
-        md += "\n## Table 2b — IDF1 and keypoint HOTA (Totals; not in the paper)\n\n" + to_markdown(t2b, "run")
+        md += ("\n## Table 2b — IDF1 and keypoint HOTA (Totals; not in the paper)\n\n"
+               + to_markdown(t2b, "run"))
     out = Path(args.out) if args.out else Path(args.run_a) / "compare.md"
     atomic_write_text(out, md)
     print(f"\nwrote {out}")

@@ -5,9 +5,9 @@ them, and Table 2b (IDF1/IDP/IDR and keypoint HOTA/DetA/AssA/LocA, ...); with `-
 table1.csv, table2.csv, table2b.csv, per_joint.csv, per_sequence.csv and metrics.json. The defaults
 are the official poseval behaviour; each `--no-…`/rule switch gives a "clean" variant, which the printed
 tables announce. `--sequence-order listdir` concatenates the sequences as the official code does on this
-file system (the official AP depends on that order when scores tie). Input problems (missing prediction files, frame-count
-mismatches, missing or duplicate track ids, unknown joint names, single-labelled-frame sequences) are
-DataErrors: one line naming the file, exit status 2.
+file system (the official AP depends on that order when scores tie). Input problems (missing prediction
+files, frame-count mismatches, missing or duplicate track ids, unknown joint names, single-labelled-frame
+sequences) are DataErrors: one line naming the file, exit status 2.
 """
 
 from __future__ import annotations
@@ -19,11 +19,13 @@ from pathlib import Path
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "evaluate",
-        help="score predictions with the PoseTrack evaluation (Table 1 AP, Table 2 MOTA/MOTP, Table 2b IDF1/HOTA)",
+        help="score predictions with the PoseTrack evaluation (Table 1 AP, Table 2 MOTA/MOTP, "
+        "Table 2b IDF1/HOTA)",
         description=(
             "Score PoseTrack 2017/2018 prediction files (one per GT sequence, same file name) with the "
             "official PoseTrack evaluation: AP per joint (Table 1) and MOTA/MOTP/precision/recall "
-            "(Table 2), and IDF1 and keypoint HOTA (Table 2b). Defaults reproduce poseval exactly; the switches give a documented clean variant."
+            "(Table 2), and IDF1 and keypoint HOTA (Table 2b). Defaults reproduce poseval exactly; the "
+            "switches give a documented clean variant."
         ),
     )
     p.add_argument(
@@ -77,7 +79,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         choices=("sorted", "listdir"),
         default="sorted",
         help="order of the GT files in the global AP ranking: by name (default, deterministic) or as the "
-        "file system lists them, like the official code's glob (tied scores make the official AP depend on it)",
+        "file system lists them, like the official code's glob (tied scores make the official AP depend "
+        "on it)",
     )
     p.add_argument(
         "--ap-only",

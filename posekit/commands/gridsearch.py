@@ -16,13 +16,15 @@ def register(sub: argparse._SubParsersAction) -> None:
             "best combination), grid.csv (every combination) and cache.npz into --out."
         ),
     )
-    p.add_argument("--model", required=True, metavar="RUN_DIR", help="a run folder (model.keras + config.json)")
-    p.add_argument("--data", required=True, metavar="DIR", help="a PoseTrack folder (annotations/<split>/ + images)")
+    p.add_argument("--model", required=True, metavar="RUN_DIR",
+                   help="a run folder (model.keras + config.json)")
+    p.add_argument("--data", required=True, metavar="DIR",
+                   help="a PoseTrack folder (annotations/<split>/ + images)")
     p.add_argument("--split", default="val", help="annotation split to search on (default: val)")
     p.add_argument("--out", required=True, metavar="OUT_DIR", help="output folder")
     p.add_argument("--grid", action="append", default=[], metavar="NAME=V1,V2,...",
-                   help="values for one threshold, e.g. --grid t_head=0.1,0.2 (repeatable; others keep the default "
-                        "grid, whose t_pose_dist is scaled to the frame width)")
+                   help="values for one threshold, e.g. --grid t_head=0.1,0.2 (repeatable; others keep the "
+                        "default grid, whose t_pose_dist is scaled to the frame width)")
     p.add_argument("--objective", default="sum", choices=["sum", "map", "mota"],
                    help="rank by mAP + MOTA (default), by mAP (Table 1 Total) or by MOTA (Table 2 Total)")
     p.add_argument("--cache", metavar="FILE", help="reuse this cache.npz instead of running the network")
@@ -61,7 +63,8 @@ def run(args: argparse.Namespace) -> int:
         result = gs.search(cache, gt, grid, args.objective, progress=bar.update)
     result.save(out)
     row = result.best_row
-    print(f"{grid.size} combinations in {result.sweep_seconds:.1f} s (network pass {cache.network_seconds:.1f} s)")
+    print(f"{grid.size} combinations in {result.sweep_seconds:.1f} s "
+          f"(network pass {cache.network_seconds:.1f} s)")
     print("best by " + args.objective + ": "
           + ", ".join(f"{k}={v:g}" for k, v in dataclasses.asdict(result.best).items())
           + f"  →  mAP {row['mAP']:.1f}, MOTA {row['MOTA']:.1f}")

@@ -20,7 +20,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "iteration batch_size / persons_per_image images and batch_size persons, times iterations)."
         ),
     )
-    add_config_arguments(p, "paper", "network profile (default: paper, the paper's sizes)", "network.num_filters=64")
+    add_config_arguments(p, "paper", "network profile (default: paper, the paper's sizes)",
+                         "network.num_filters=64")
     p.set_defaults(func=run)
 
 

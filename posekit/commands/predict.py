@@ -7,10 +7,10 @@
         OUT_DIR/<name>_tracked.mp4 (skeletons coloured by track ID, ID labels) and one JSON per frame in
         OUT_DIR/<name>_poses/. Unreadable or empty videos and folders raise DataError naming the file.
 
-Thresholds come from the run's config.json, replaced by the thresholds.json beside the model when --model names a
-`posekit reproduce` folder (the grid search's result), or by `--thresholds FILE` (a thresholds.json as written
-by the grid search: the six fields of `Thresholds`, flat or under "thresholds"), then `--set thresholds.X=V`.
-The video mode is `posekit.video.predict_video`.
+Thresholds come from the run's config.json, replaced by the thresholds.json beside the model when --model
+names a `posekit reproduce` folder (the grid search's result), or by `--thresholds FILE` (a thresholds.json
+as written by the grid search: the six fields of `Thresholds`, flat or under "thresholds"), then
+`--set thresholds.X=V`. The video mode is `posekit.video.predict_video`.
 """
 
 from __future__ import annotations
@@ -41,7 +41,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "with the geometric tracker (t_pose_dist, t_max_age, §3)."
         ),
     )
-    p.add_argument("--model", required=True, metavar="RUN_DIR", help="a run folder (model.keras + config.json) or a .keras file")
+    p.add_argument("--model", required=True, metavar="RUN_DIR",
+                   help="a run folder (model.keras + config.json) or a .keras file")
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--data", metavar="DIR", help="a PoseTrack folder (annotations/<split>/ + images)")
     src.add_argument("--video", metavar="IN", help="a video file (e.g. .mp4, .avi) or a folder of frames")
@@ -54,9 +55,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--head-chunk", type=int, default=16, help="heads per component-2 call (default: 16)")
     p.add_argument("--max-heads", type=int, default=None,
                    help="at most this many heads per frame, the strongest (default: 100; 0: no bound)")
-    p.add_argument("--max-frames", type=_positive_int, default=None, help="with --video: stop after this many frames")
+    p.add_argument("--max-frames", type=_positive_int, default=None,
+                   help="with --video: stop after this many frames")
     p.add_argument("--precision", choices=["fp32", "bf16"], default="fp32",
-                   help="compute precision: bf16 uses bfloat16 units where the CPU/GPU has them (default: fp32)")
+                   help="compute precision: bf16 uses bfloat16 units where the CPU/GPU has them "
+                        "(default: fp32)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -89,7 +92,8 @@ def _progress(total: int | None, quiet: bool, unit: str = "frame") -> Any:
     return tqdm(total=total, unit=unit, disable=quiet, dynamic_ncols=True)
 
 
-def predict_dataset(predictor: Any, data: str, split: str, out: Path, quiet: bool = False) -> tuple[int, float]:
+def predict_dataset(predictor: Any, data: str, split: str, out: Path,
+                    quiet: bool = False) -> tuple[int, float]:
     """Predict and write every sequence of a split; returns (frames, seconds)."""
     import time
 
@@ -119,7 +123,8 @@ def run(args: argparse.Namespace) -> int:
     config = resolve_thresholds(model.config, thresholds_file, args.overrides)
     predictor = Predictor(
         model, config.thresholds, config, batch_size=args.batch_size, head_chunk=args.head_chunk,
-        max_heads=DEFAULT_MAX_HEADS if args.max_heads is None else (args.max_heads if args.max_heads > 0 else None),
+        max_heads=(DEFAULT_MAX_HEADS if args.max_heads is None
+                   else (args.max_heads if args.max_heads > 0 else None)),
         precision=args.precision,
     )
     out = Path(args.out)
@@ -136,6 +141,6 @@ def run(args: argparse.Namespace) -> int:
     shares = ", ".join(f"{k} {v:.1f} s" for k, v in predictor.timings.items())
     from posekit.backend import describe
 
-    print(f"posekit predict: {frames} frames in {seconds:.1f} s = {fps:.2f} frames/s ({shares}); wrote {where}; "
-          f"backend {describe()}")
+    print(f"posekit predict: {frames} frames in {seconds:.1f} s = {fps:.2f} frames/s ({shares}); "
+          f"wrote {where}; backend {describe()}")
     return 0

@@ -23,7 +23,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--data", default="synthetic",
                    help="'synthetic' (the embedded dataset, generated on first use) or a PoseTrack folder")
     p.add_argument("--out", help="run folder (default: results/<profile>-<data>)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the data, the initialisation and the sampling")
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed of the data, the initialisation and the sampling")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="config override, e.g. --set train.iterations=500 (repeatable)")
     p.add_argument("--stage", dest="stages", action="append", metavar="NAME",

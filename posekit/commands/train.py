@@ -24,9 +24,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     add_config_arguments(p, "cpu", "network/training profile (default: cpu)", "train.iterations=500")
-    p.add_argument("--data", required=True, metavar="DIR", help="a PoseTrack folder (annotations/<split>/ + images)")
+    p.add_argument("--data", required=True, metavar="DIR",
+                   help="a PoseTrack folder (annotations/<split>/ + images)")
     p.add_argument("--split", default="train", help="annotation split to train on (default: train)")
-    p.add_argument("--out", required=True, metavar="RUN_DIR", help="run folder (created; resumed if it holds a checkpoint)")
+    p.add_argument("--out", required=True, metavar="RUN_DIR",
+                   help="run folder (created; resumed if it holds a checkpoint)")
     p.add_argument("--strategy", default="none", choices=["none", "mirrored", "multiworker"],
                    help="tf.distribute strategy: none (one device), mirrored (all local GPUs), "
                         "multiworker (one process per host, TF_CONFIG)")
@@ -49,5 +51,6 @@ def run(args: argparse.Namespace) -> int:
         last = ", ".join(f"{k} {v:.4g}" for k, v in result.last_losses.items())
         resumed = f", resumed from {result.resumed_from}" if result.resumed_from else ""
         print(f"posekit train: {result.iterations} iterations{resumed} in {result.seconds:.0f} s"
-              + (f"; last {last}" if last else "") + f"; model in {result.run_dir / 'model.keras'}; backend {describe()}")
+              + (f"; last {last}" if last else "")
+              + f"; model in {result.run_dir / 'model.keras'}; backend {describe()}")
     return 0

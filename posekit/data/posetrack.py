@@ -434,8 +434,8 @@ def _regions_2018(image: dict, where: _Where) -> list[np.ndarray]:
 _NUMBER_TYPES = (int, float)
 
 
-def _fast_keypoints_2018(kps: list, raw_scores: list, kp_map: list[int], joints: np.ndarray, scores: np.ndarray
-                         ) -> bool:
+def _fast_keypoints_2018(kps: list, raw_scores: list, kp_map: list[int], joints: np.ndarray,
+                         scores: np.ndarray) -> bool:
     """`_checked_keypoints_2018` for the common case of plain finite JSON numbers (the reader's hot loop,
     one numpy call per person). Returns False, having written nothing, when any value needs the checked
     path (which then names the bad value)."""
@@ -464,8 +464,8 @@ def _fast_keypoints_2018(kps: list, raw_scores: list, kp_map: list[int], joints:
     return True
 
 
-def _checked_keypoints_2018(kps: list, raw_scores: list, kp_map: list[int], joints: np.ndarray, scores: np.ndarray,
-                            where: _Where) -> None:
+def _checked_keypoints_2018(kps: list, raw_scores: list, kp_map: list[int], joints: np.ndarray,
+                            scores: np.ndarray, where: _Where) -> None:
     """Fill `joints` / `scores` from a 2018 annotation's keypoints, checking every value."""
     n = len(kp_map)
     for k, joint in enumerate(kp_map):

@@ -58,7 +58,7 @@ __all__ = [
     "JointAccumulator", "MAX_TRACK_ID", "MIN_SCORE", "MOTP_MODES", "MOT_COUNTS", "PredictionFrames",
     "SEQUENCE_ORDERS", "SweepEvaluator", "TABLE2B_ROWS", "TABLE2_COLUMNS", "TABLE_COLUMNS", "ap_rows",
     "average_precision", "evaluate", "filter_points", "frame_poses", "gt_frames", "hota_counts",
-    "hota_summary", "id_counts", "id_metrics", "id_rows", "match_frames", "mot_accumulators", "mot_counts", "mot_inputs",
-    "mot_metrics", "nanmean", "points_strictly_inside", "prediction_frames", "similarity", "summary_totals",
-    "voc_ap",
+    "hota_summary", "id_counts", "id_metrics", "id_rows", "match_frames", "mot_accumulators", "mot_counts",
+    "mot_inputs", "mot_metrics", "nanmean", "points_strictly_inside", "prediction_frames", "similarity",
+    "summary_totals", "voc_ap",
 ]

@@ -1,4 +1,5 @@
-"""One sequence's evaluated frames as arrays, and the official per-frame PCKh matching (EVALUATION.md §1.1-1.4).
+"""One sequence's evaluated frames as arrays, and the official per-frame PCKh matching
+(EVALUATION.md §1.1-1.4).
 
 Kernel of `posekit.evaluation`: everything here is a pure function of arrays and schema objects (no file
 reading). The frames of one sequence are concatenated along a person axis with offsets per frame, so the
@@ -269,7 +270,8 @@ class FrameMatches:
     pair_dist: np.ndarray
 
 
-def _segment_first_max(values: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _segment_first_max(values: np.ndarray, starts: np.ndarray,
+                       lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per contiguous segment (starts, lengths > 0): its maximum and the index of its first maximum."""
     seg_max = np.maximum.reduceat(values, starts)
     seg = np.repeat(np.arange(len(starts)), lengths)

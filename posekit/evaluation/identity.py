@@ -53,7 +53,8 @@ def id_counts(gt: GTFrames, pr: PredictionFrames, matches: FrameMatches) -> list
     np.add.at(pr_count, p_index, pr.has)
     close = matches.pair_dist <= DIST_THRESH
     co = np.zeros((NUM_JOINTS, n_g, n_p))
-    np.add.at(co, (matches.pair_joint[close], g_index[matches.pair_gt[close]], p_index[matches.pair_pr[close]]), 1)
+    np.add.at(co, (matches.pair_joint[close], g_index[matches.pair_gt[close]],
+                   p_index[matches.pair_pr[close]]), 1)
     out = []
     for j in range(NUM_JOINTS):
         idtp = max_cooccurrence(co[j])
@@ -64,7 +65,8 @@ def id_counts(gt: GTFrames, pr: PredictionFrames, matches: FrameMatches) -> list
 
 
 def id_metrics(counts: dict[str, float]) -> dict[str, float]:
-    """IDF1, IDP, IDR (in %) from (pooled) counts; NaN where the denominator is 0 (motmetrics' quiet divide)."""
+    """IDF1, IDP, IDR (in %) from (pooled) counts; NaN where the denominator is 0 (motmetrics' quiet
+    divide)."""
     def ratio(a: float, b: float) -> float:
         return 100 * a / b if b > 0 else float("nan")
 

@@ -196,7 +196,8 @@ JointFrame = tuple[list[int], list[int], list[tuple[int, int, float]], float]
 @dataclass
 class MOTInputs:
     """The id-independent part of one sequence's MOT accumulation: per MOT frame None (poseval's dummy
-    update for an empty GT or prediction side) or 15 `JointFrame`s. Rows index `GTFrames` / `PredictionFrames`."""
+    update for an empty GT or prediction side) or 15 `JointFrame`s. Rows index `GTFrames` /
+    `PredictionFrames`."""
 
     frames: list[list[JointFrame] | None]
 
@@ -233,8 +234,8 @@ def mot_inputs(gt: GTFrames, pr: PredictionFrames, matches: FrameMatches, n_fram
     return MOTInputs(frames)
 
 
-def mot_accumulators(inputs: MOTInputs, gt_ids: np.ndarray, pr_ids: np.ndarray, carry_over: str = "latest_match",
-                     record: bool = False) -> list[JointAccumulator]:
+def mot_accumulators(inputs: MOTInputs, gt_ids: np.ndarray, pr_ids: np.ndarray,
+                     carry_over: str = "latest_match", record: bool = False) -> list[JointAccumulator]:
     """The 15 per-joint accumulators of one sequence after every MOT frame, for these track ids (gt_ids
     indexed by GT row, pr_ids by prediction row); `record` keeps their events."""
     accs = [JointAccumulator(carry_over, record) for _ in range(NUM_JOINTS)]

@@ -195,7 +195,8 @@ def checked_gt_frames(g: Sequence, settings: EvaluationSettings) -> list[int]:
         for f in idx:
             for person in g.frames[f].persons:
                 if person.track_id is not None and person.track_id >= MAX_TRACK_ID:
-                    raise DataError(where_of(g), f"GT track_id {person.track_id} is not below {MAX_TRACK_ID}", f)
+                    raise DataError(where_of(g), f"GT track_id {person.track_id} is not below {MAX_TRACK_ID}",
+                                    f)
         if settings.drop_last_frame and len(idx) == 1:
             raise DataError(
                 where_of(g),
@@ -206,7 +207,8 @@ def checked_gt_frames(g: Sequence, settings: EvaluationSettings) -> list[int]:
 
 
 def mot_frame_count(n_frames: int, settings: EvaluationSettings) -> int:
-    """How many of a sequence's evaluated frames the MOT metrics use (all but the last with drop_last_frame)."""
+    """How many of a sequence's evaluated frames the MOT metrics use (all but the last with
+    drop_last_frame)."""
     return max(n_frames - 1, 0) if settings.drop_last_frame else n_frames
 
 
@@ -399,7 +401,8 @@ class EvaluationResult:
             row["Total"] = float(hota[k][NUM_JOINTS])
             table2b[k] = row
         seq_rows = [_sequence_row(s, settings) for s in scores]
-        return cls(joints, table1, table2, table2b, seq_rows, settings, [s.name for s in scores], sequence_order)
+        return cls(joints, table1, table2, table2b, seq_rows, settings, [s.name for s in scores],
+                   sequence_order)
 
     # --- DataFrames (pandas is imported on first use) ---
 
@@ -479,7 +482,8 @@ class EvaluationResult:
             "total_HOTA_metrics": {k: with_total(k, self.table2b_rows[k]["Total"]) for k in HOTA_FIELDS}
             | {"names": names},
             "per_joint": _clean([{"joint": n, **r} for n, r in zip(JOINT_NAMES, self.joint_rows)]),
-            "per_sequence": _clean([{"sequence": n, **r} for n, r in zip(self.sequences, self.sequence_rows)]),
+            "per_sequence": _clean([{"sequence": n, **r}
+                                    for n, r in zip(self.sequences, self.sequence_rows)]),
         }
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -509,7 +513,8 @@ class EvaluationResult:
             lines.append("MOTA per joint group")
             lines.append(_format_rows(list(TABLE_COLUMNS), [[t2[f"MOTA {c}"] for c in TABLE_COLUMNS]]))
             lines.append("")
-            lines.append("Table 2b: identity (IDF1, motmetrics) and keypoint HOTA (PoseTrack21), per joint group")
+            lines.append("Table 2b: identity (IDF1, motmetrics) and keypoint HOTA (PoseTrack21), "
+                         "per joint group")
             lines.append(_format_rows(["", *TABLE_COLUMNS],
                                       [[k, *self.table2b_rows[k].values()] for k in TABLE2B_ROWS]))
         return "\n".join(lines)

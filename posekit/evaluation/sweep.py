@@ -99,8 +99,8 @@ class SweepEvaluator:
         """Sequence `s`'s poses (every frame of the sequence: a list of (15, 3) x, y, score arrays, NaN rows
         for absent joints) matched against its GT; memoised on the poses."""
         if len(poses_by_frame) != self._n_frames[s]:
-            raise DataError(self._where[s], f"{len(poses_by_frame)} prediction frames but {self._n_frames[s]} "
-                                            f"GT frames for {self.names[s]!r}")
+            raise DataError(self._where[s], f"{len(poses_by_frame)} prediction frames but "
+                                            f"{self._n_frames[s]} GT frames for {self.names[s]!r}")
         key = poses_digest(poses_by_frame)
         memo = self._parts.get((s, key))
         if memo is not None:
@@ -116,18 +116,21 @@ class SweepEvaluator:
         pr = prediction_frames(gt, frames, self._where[s])
         matches = match_frames(gt, pr)
         n_mot = mot_frame_count(gt.n_frames, self.settings)
-        mot = mot_inputs(gt, pr, matches, n_mot, self.settings.empty_frame_rule) if self.settings.tracking else None
+        mot = (mot_inputs(gt, pr, matches, n_mot, self.settings.empty_frame_rule)
+               if self.settings.tracking else None)
         ap = APInputs(pr.scores, matches.labels, pr.has, matches.n_gt)
         part = DetectionPart(key, ap, mot, pr.kept[:n_mot], pr.start)
         self._parts[(s, key)] = part
         return part
 
-    def mot_counts(self, s: int, part: DetectionPart, ids_by_frame: list[list[int]]) -> list[dict[str, float]]:
+    def mot_counts(self, s: int, part: DetectionPart,
+                   ids_by_frame: list[list[int]]) -> list[dict[str, float]]:
         """The per-joint motmetrics counts of sequence `s` with poses `part` and these track ids (per frame
         of the sequence, one id per pose); memoised on the poses and the ids."""
         flat = [i for frame in ids_by_frame for i in frame]
         if flat and max(flat) >= MAX_TRACK_ID:
-            raise DataError(self._where[s], f"track_id {max(flat)} is not below {MAX_TRACK_ID} (poseval's limit)")
+            raise DataError(self._where[s],
+                            f"track_id {max(flat)} is not below {MAX_TRACK_ID} (poseval's limit)")
         key = np.asarray([i for frame in ids_by_frame for i in (*frame, -1)], dtype=np.int64).tobytes()
         key = hashlib.blake2b(key, digest_size=16).digest()
         memo = self._counts.get((s, part.key, key))
