@@ -161,7 +161,7 @@ def fig1_panels(image: np.ndarray, features: np.ndarray, multi_person: np.ndarra
         (final.max(axis=-1), "final single-person heatmaps", "green"),
         (final[..., joint], f"final: {JOINT_NAMES[joint]}", "green"),
     ]
-    fig, axes = plt.subplots(2, 4, figsize=(15, 4.6))
+    fig, axes = plt.subplots(2, 4, figsize=(15, 5.2))  # room for the second row's titles
     for ax, (img, title, color) in zip(axes.ravel(), panels):
         kw = {} if img.ndim == 3 else {"cmap": "viridis", "vmin": min(0.0, float(np.min(img))),
                                        "vmax": max(1e-6, float(np.max(img)))}
