@@ -21,12 +21,17 @@ def test_atomic_path_renames_on_success_and_keeps_the_old_file_on_failure(tmp_pa
     assert sorted(p.name for p in target.parent.iterdir()) == ["model.keras"]
 
 
-def test_atomic_write_text_and_json_replace_whole_files(tmp_path):
+def test_atomic_write_text_and_json_replace_whole_files(tmp_path, monkeypatch):
     path = tmp_path / "t.json"
     atomic_write_text(path, "old")
     atomic_write_json(path, {"a": 1})
     assert path.read_text() == '{\n  "a": 1\n}\n'
-    with pytest.raises(TypeError):
-        atomic_write_json(path, {"a": object()})  # not serialisable: fails before anything is written
-    assert path.read_text() == '{\n  "a": 1\n}\n'
-    assert [p.name for p in tmp_path.iterdir()] == ["t.json"]
+
+    def failing_replace(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("posekit.fileio.os.replace", failing_replace)  # the rename fails after the write
+    with pytest.raises(OSError):
+        atomic_write_json(path, {"a": 2})
+    assert path.read_text() == '{\n  "a": 1\n}\n'  # the previous file is whole
+    assert [p.name for p in tmp_path.iterdir()] == ["t.json"]  # and the temp file is gone
