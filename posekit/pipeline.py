@@ -26,7 +26,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -162,6 +161,8 @@ def _notebook_source(notebook: Path) -> str:
 
 
 def package_versions() -> dict[str, str]:
+    from importlib import metadata  # 25 ms of imports: not at CLI start-up (`posekit --help` parses STAGES)
+
     out = {"python": platform.python_version()}
     for name in _PACKAGES:
         try:

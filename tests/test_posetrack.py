@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -642,3 +643,21 @@ def test_real_multi_video_file_reads_as_one_sequence():
     """mmpose's merged file holds three videos' frames; it reads as one 3-frame sequence (documented)."""
     seq = read_sequence(_shared("posetrack18", "annotations", "test_posetrack18_val.json"))
     assert len(seq.frames) == 3 and sum(len(f.persons) for f in seq.frames) == 14
+
+
+def test_fast_parser_and_json_fallback_read_the_same(tmp_path):
+    """`_load_json` parses with orjson and falls back to `json` for what orjson refuses: a file with a NaN
+    literal (accepted by `json`, as before orjson) reads to the same sequence as the plain file."""
+    from posekit.data.posetrack import _load_json
+
+    seq = read_sequence(FIX17)
+    plain = tmp_path / "plain.json"
+    write_sequence(seq, plain)
+    data = json.loads(plain.read_text())
+    assert _load_json(plain) == data
+    data["annolist"][0]["annorect"][0]["score"] = [float("nan")]
+    nan_file = tmp_path / "nan.json"
+    nan_file.write_text(json.dumps(data))  # writes the literal NaN
+    assert "NaN" in nan_file.read_text()
+    loaded = _load_json(nan_file)
+    assert math.isnan(loaded["annolist"][0]["annorect"][0]["score"][0])

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import numpy as np
+import orjson
 
 from posekit.data.schema import Frame, Person, Sequence, empty_joints
 from posekit.errors import DataError
@@ -122,11 +123,23 @@ class _Where:
 
 
 def _load_json(path: Path) -> Any:
+    """The parsed file. orjson (4x faster than `json` on PoseTrack files: benchmarks/bench_evaluation.py)
+    parses well-formed files; anything it refuses (NaN literals, integers beyond 64 bits, bad UTF-8, bad
+    JSON) goes through `json`, which accepts what it always accepted and names the line and column of the
+    rest."""
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise DataError(path, "no such file") from None
-    except (OSError, UnicodeDecodeError) as err:
+    except OSError as err:
+        raise DataError(path, f"cannot read: {err}") from None
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        pass
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
         raise DataError(path, f"cannot read: {err}") from None
     try:
         return json.loads(text)
@@ -401,15 +414,19 @@ def _frames_2018(data: dict, where: _Where) -> tuple[list[Frame], str | None]:
         )
     batch = _batch_keypoints_2018(annotations, kp_map)
     for k, ann in enumerate(annotations):
-        aw = where.inside(f"annotation {k}")
-        image_id = aw.integer(aw.key(ann, "image_id"), "image_id")
-        if image_id not in index_of:
-            aw.fail(f"image_id {image_id} is not an id in 'images'")
+        # Fast path (the reader's hot loop): a plain int image id that is known; else the checked path.
+        image_id = ann.get("image_id") if type(ann) is dict else None
+        if type(image_id) is not int or image_id not in index_of:
+            aw = where.inside(f"annotation {k}")
+            image_id = aw.integer(aw.key(ann, "image_id"), "image_id")
+            if image_id not in index_of:
+                aw.fail(f"image_id {image_id} is not an id in 'images'")
         index = index_of[image_id]
-        person = _person_2018(
-            ann, kp_map, where.at_frame(index, frames[index].image).inside(f"annotation {k}"),
-            None if batch is None else (batch[0][k], batch[1][k] if batch[2][k] else None),
-        )
+        at = _LazyWhere(where, index, frames[index].image, f"annotation {k}")
+        if batch is None:
+            person = _person_2018(ann, kp_map, at.get())
+        else:
+            person = _person_2018_rest(ann, batch[0][k], batch[1][k] if batch[2][k] else None, at)
         frames[index].persons.append(person)
     vid_id = images[0].get("vid_id") if images else None
     return frames, (str(vid_id) if vid_id is not None else None)
@@ -538,18 +555,53 @@ def _person_2018(ann: Any, kp_map: list[int], where: _Where,
     return _person_2018_rest(ann, joints, scores if raw_scores else None, where)
 
 
-def _person_2018_rest(ann: dict, joints: np.ndarray, scores: np.ndarray | None, where: _Where) -> Person:
-    """The head box, track id and person score of a 2018 annotation, with its parsed joints and scores."""
+class _LazyWhere:
+    """The `_Where` of one annotation, built only when a check needs it (the fast paths never do)."""
+
+    __slots__ = ("_where", "_index", "_image", "_item")
+
+    def __init__(self, where: _Where, index: int, image: str, item: str):
+        self._where, self._index, self._image, self._item = where, index, image, item
+
+    def get(self) -> _Where:
+        return self._where.at_frame(self._index, self._image).inside(self._item)
+
+
+def _plain_box(box: Any) -> tuple[float, float, float, float] | None:
+    """(x, y, w, h) of a well-formed `bbox_head` (4 finite plain numbers, w, h >= 0), else None."""
+    if type(box) is not list or len(box) != 4:
+        return None
+    x, y, w, h = box
+    for b in box:
+        if type(b) not in _NUMBER_TYPES or not math.isfinite(b):
+            return None
+    return (x, y, w, h) if w >= 0 and h >= 0 else None
+
+
+def _person_2018_rest(ann: dict, joints: np.ndarray, scores: np.ndarray | None,
+                      where: _Where | _LazyWhere) -> Person:
+    """The head box, track id and person score of a 2018 annotation, with its parsed joints and scores.
+    Plain well-formed values take a fast path; anything else goes through the checks of `where`."""
+    lazy = where.get if isinstance(where, _LazyWhere) else lambda: where
     head_box = None
     if "bbox_head" in ann:
-        box = where.as_list(ann["bbox_head"], "'bbox_head'")
-        if len(box) != 4:
-            where.fail(f"'bbox_head' has {len(box)} values, expected 4 (x, y, w, h)")
-        x, y, w, h = (where.number(b, f"bbox_head[{i}]") for i, b in enumerate(box))
-        _check_box_size(w, h, where)
-        head_box = np.array([x, y, x + w, y + h])
-    track_id = where.integer(ann["track_id"], "track_id") if ann.get("track_id") is not None else None
-    score = where.number(ann["score"], "score") if ann.get("score") is not None else None
+        plain = _plain_box(ann["bbox_head"])
+        if plain is None:
+            w_ = lazy()
+            box = w_.as_list(ann["bbox_head"], "'bbox_head'")
+            if len(box) != 4:
+                w_.fail(f"'bbox_head' has {len(box)} values, expected 4 (x, y, w, h)")
+            plain = tuple(w_.number(b, f"bbox_head[{i}]") for i, b in enumerate(box))
+            _check_box_size(plain[2], plain[3], w_)
+        x, y, w, h = plain
+        head_box = np.array([x, y, x + w, y + h], dtype=np.float64)
+    track_id = ann.get("track_id")
+    if track_id is not None and type(track_id) is not int:
+        track_id = lazy().integer(track_id, "track_id")
+    score = ann.get("score")
+    if score is not None:
+        score = float(score) if type(score) in _NUMBER_TYPES and math.isfinite(score) else \
+            lazy().number(score, "score")
     return Person(
         joints=joints,
         head_box=head_box,
