@@ -37,6 +37,9 @@ _MULTI = ["train.multi_person_loss_weight=1.0"]
 _COSINE = ["train.lr_schedule=cosine", "train.warmup_iterations=100"]
 _K2 = ["train.batch_size=4", "train.persons_per_image=2", "train.iterations=2070"]
 _B4 = ["train.batch_size=4", "train.persons_per_image=1", "train.iterations=1200"]
+#: The ff8 row's recipe after the learning rate (the `cpu` profile's default except for the learning rate).
+_FF8 = [*_INIT, *_MULTI, *_COSINE, "train.batch_size=4", "train.persons_per_image=2",
+        "network.first_block_filters=8", "train.iterations=3750"]
 ROWS: list[tuple[str, str, list[str]]] = [
     ("paper-recipe", "the paper's recipe at the cpu size: Adam at 0.00005, 4 images x 1 person, He init",
      [*_OLD, "train.learning_rate=0.00005", *_B4]),
@@ -59,6 +62,21 @@ ROWS: list[tuple[str, str, list[str]]] = [
     ("ff8-k4", "ff8 with 1 image x 4 persons per mini-batch",
      [*_LR, *_INIT, *_MULTI, *_COSINE, "train.batch_size=4", "train.persons_per_image=4",
       "train.iterations=5000", "network.first_block_filters=8"]),
+    ("ff8-lr4", "ff8 at four times the learning rate (0.004)",
+     [*_OLD, "train.learning_rate=0.004", *_FF8]),
+    ("ff8-seed1", "ff8 with another seed (init, augmentation, persons of interest): the spread of a row",
+     [*_LR, *_FF8, "train.seed=1"]),
+    ("ff8-lr2-seed1", "ff8-lr2 with another seed",
+     [*_OLD, "train.learning_rate=0.002", *_FF8, "train.seed=1"]),
+    ("f24-lr2", "ff8-lr2 with 24 instead of 32 channels (11.3 instead of 18.6 GFLOP / iteration), "
+                "more iterations",
+     [*_OLD, "train.learning_rate=0.002", *_FF8[:-2], "network.num_filters=24", "train.iterations=6200",
+      "network.first_block_filters=8"]),
+    ("ff8-lr2-aug-half", "ff8-lr2 with half the paper's rotation and scale ranges (+-22.5 deg, 0.75-1.25)",
+     [*_OLD, "train.learning_rate=0.002", *_FF8, "augment.rotation_deg=[-22.5,22.5]",
+      "augment.scale=[0.75,1.25]"]),
+    ("ff8-lr2-no-rot-scale", "ff8-lr2 without rotation and scaling (mirror, translation, intensity kept)",
+     [*_OLD, "train.learning_rate=0.002", *_FF8, "augment.rotation_deg=[0,0]", "augment.scale=[1,1]"]),
 ]
 
 def _run(cmd: list[str], log: Path) -> float:

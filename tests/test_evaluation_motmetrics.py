@@ -15,6 +15,7 @@ import pytest
 
 from posekit.data.schema import Frame, Person, Sequence
 from posekit.evaluation import (
+    JointAccumulator,
     evaluate,
     gt_frames,
     match_frames,
@@ -173,3 +174,28 @@ def test_mota_motp_precision_recall_and_idf1_equal_motmetrics():
     # Switches and competing pairs do occur (the test would be vacuous otherwise).
     assert sum(r["num_switches"] for r in result.joint_rows) > 0
     assert sum(r["idfn"] for r in result.joint_rows) > 0
+
+
+def test_all_carried_fast_path_counts_as_the_general_path(monkeypatch):
+    """`JointAccumulator.update`'s one-pass path for frames whose pairs are all carried over (taken only
+    without event recording) gives the counts of the general path (taken with recording) on every joint."""
+    calls = {"taken": 0}
+    original = JointAccumulator._all_carried
+
+    def counting(self, *args):
+        taken = original(self, *args)
+        calls["taken"] += taken
+        return taken
+
+    monkeypatch.setattr(JointAccumulator, "_all_carried", counting)
+    for g, p in _cases():
+        idx = [f for f, fr in enumerate(g.frames) if fr.persons]
+        gt = gt_frames(g, idx, g.name, tracking=True)
+        pr = prediction_frames(gt, [frame_poses(p.frames[f]) for f in idx], g.name)
+        inputs = mot_inputs(gt, pr, match_frames(gt, pr), len(idx) - 1, "poseval")
+        fast = mot_accumulators(inputs, gt.ids, pr.ids, record=False)
+        general = mot_accumulators(inputs, gt.ids, pr.ids, record=True)
+        for a, b in zip(fast, general, strict=True):
+            assert a.result("all_events") == b.result("all_events")
+            assert a.pairing == b.pairing and a.matched_last == b.matched_last
+    assert calls["taken"] > 0

@@ -93,6 +93,8 @@ class JointAccumulator:
             self.frame += 1
             return
         self.sum_d_events += finite_sum if finite_sum is not None else sum(d for _, _, d in pairs)  # RAW
+        if self.latest and events is None and self._all_carried(pairs, n, m):
+            return
         used_o: set[int] = set()
         used_h: set[int] = set()
         # 1. Carry earlier pairings forward: GT ids (in `oids` order) whose hypothesis of the latest match
@@ -146,6 +148,33 @@ class JointAccumulator:
             events += [(self.frame, "FP", None, h, np.nan) for h in hids if h not in used_h]
         self.matched_last = used_o
         self.frame += 1
+
+    def _all_carried(self, pairs: list[tuple[int, int, float]], n: int, m: int) -> bool:
+        """The common frame of a well-tracked sequence in one pass: when every pair is the latest match of
+        its GT id and no two pairs share a hypothesis, step 1 takes them all (no conflict, so the order of
+        `oids` does not matter) and steps 2-3 have nothing left to pair. Returns False, having changed
+        nothing, otherwise (then `update`'s general path runs)."""
+        pairing = self.pairing
+        hyps = set()
+        for o, h, _ in pairs:
+            if pairing.get(o) != h or h in hyps:
+                return False
+            hyps.add(h)
+        k = len(pairs)
+        c = self.counts
+        c["num_matches"] += k
+        sum_d = c["sumD"]
+        for _, _, d in pairs:
+            sum_d += d  # one at a time, as the general path adds them (the same rounding)
+        c["sumD"] = sum_d
+        c["num_misses"] += n - k
+        c["num_false_positives"] += m - k
+        self.hyp_seen |= hyps
+        carried = {o for o, _, _ in pairs}
+        self.obj_matched |= carried
+        self.matched_last = carried
+        self.frame += 1
+        return True
 
     def update_dense(self, oids: list[int], hids: list[int], dists: np.ndarray) -> None:
         """`update` with motmetrics' own input: an (N, M) distance matrix, NaN = may not pair."""
@@ -224,10 +253,12 @@ def mot_inputs(gt: GTFrames, pr: PredictionFrames, matches: FrameMatches, n_fram
             continue
         g_cols = gt.has[g0:g1].T.tolist()
         p_cols = pr.has[p0:p1].T.tolist()
+        g_all, p_all = list(range(g0, g1)), list(range(p0, p1))  # the common case: every person has joint j
         joints = []
         for j in range(NUM_JOINTS):
-            o_rows = [g0 + i for i, v in enumerate(g_cols[j]) if v]
-            h_rows = [p0 + i for i, v in enumerate(p_cols[j]) if v]
+            g_col, p_col = g_cols[j], p_cols[j]
+            o_rows = g_all if all(g_col) else [g0 + i for i, v in enumerate(g_col) if v]
+            h_rows = p_all if all(p_col) else [p0 + i for i, v in enumerate(p_col) if v]
             pairs = by_key.get(f * NUM_JOINTS + j, [])
             joints.append((o_rows, h_rows, pairs, sum(d for _, _, d in pairs)))
         frames.append(joints)
