@@ -148,11 +148,19 @@ def gt_frames(seq: Sequence, frames: list[int], where: str, tracking: bool) -> G
     """The GT side of `frames` of `seq` (§1.1-1.2). DataError for a GT person with joints but no head box,
     and (when tracking) for a GT person without a track id or a track id repeated in a frame."""
     xys, regions_all, counts, boxes, ids = [], [], [], [], []
-    for f in frames:
+    # One stack for the whole sequence; only frames with ignore regions are filtered on their own.
+    lengths = [len(seq.frames[f].persons) for f in frames]
+    _, xy_all = filter_points(persons_xy([p for f in frames for p in seq.frames[f].persons]), [])
+    bounds = _offsets(lengths).tolist()
+    for k_frame, f in enumerate(frames):
         frame = seq.frames[f]
         regions = frame_regions(frame)
-        kept, xy = filter_points(persons_xy(frame.persons), regions)
-        persons = [frame.persons[k] for k in kept.tolist()]
+        xy = xy_all[bounds[k_frame]:bounds[k_frame + 1]]
+        if regions:
+            kept, xy = filter_points(xy, regions)
+            persons = [frame.persons[k] for k in kept.tolist()]
+        else:
+            persons = frame.persons
         has = np.isfinite(xy[:, :, 0])
         for g, person in enumerate(persons):
             box = person.head_box

@@ -276,9 +276,15 @@ def mot_accumulators(inputs: MOTInputs, gt_ids: np.ndarray, pr_ids: np.ndarray,
             for acc in accs:
                 acc.dummy()
             continue
+        ids_of: dict[int, list[int]] = {}  # joints of a frame share their row lists (`mot_inputs`)
         for acc, (o_rows, h_rows, pairs, finite_sum) in zip(accs, frame):
-            acc.update([gid[r] for r in o_rows], [pid[r] for r in h_rows],
-                       [(gid[a], pid[b], d) for a, b, d in pairs], finite_sum)
+            oids = ids_of.get(id(o_rows))
+            if oids is None:
+                oids = ids_of[id(o_rows)] = [gid[r] for r in o_rows]
+            hids = ids_of.get(id(h_rows))
+            if hids is None:
+                hids = ids_of[id(h_rows)] = [pid[r] for r in h_rows]
+            acc.update(oids, hids, [(gid[a], pid[b], d) for a, b, d in pairs], finite_sum)
     return accs
 
 
