@@ -68,15 +68,14 @@ ROWS: list[tuple[str, str, list[str]]] = [
      [*_LR, *_FF8, "train.seed=1"]),
     ("ff8-lr2-seed1", "ff8-lr2 with another seed",
      [*_OLD, "train.learning_rate=0.002", *_FF8, "train.seed=1"]),
-    ("f24-lr2", "ff8-lr2 with 24 instead of 32 channels (11.3 instead of 18.6 GFLOP / iteration), "
-                "more iterations",
-     [*_OLD, "train.learning_rate=0.002", *_FF8[:-2], "network.num_filters=24", "train.iterations=6200",
-      "network.first_block_filters=8"]),
-    ("ff8-lr2-aug-half", "ff8-lr2 with half the paper's rotation and scale ranges (+-22.5 deg, 0.75-1.25)",
-     [*_OLD, "train.learning_rate=0.002", *_FF8, "augment.rotation_deg=[-22.5,22.5]",
-      "augment.scale=[0.75,1.25]"]),
-    ("ff8-lr2-no-rot-scale", "ff8-lr2 without rotation and scaling (mirror, translation, intensity kept)",
-     [*_OLD, "train.learning_rate=0.002", *_FF8, "augment.rotation_deg=[0,0]", "augment.scale=[1,1]"]),
+    ("f24", "ff8 with 24 instead of 32 channels (11.3 instead of 18.6 GFLOP / iteration), more iterations",
+     [*_LR, *_FF8[:-2], "network.num_filters=24", "train.iterations=6200", "network.first_block_filters=8"]),
+    ("ff8-aug-half", "ff8 with half the paper's rotation and scale ranges (+-22.5 deg, 0.75-1.25)",
+     [*_LR, *_FF8, "augment.rotation_deg=[-22.5,22.5]", "augment.scale=[0.75,1.25]"]),
+    ("ff8-no-rot-scale", "ff8 without rotation and scaling (mirror, translation, intensity kept)",
+     [*_LR, *_FF8, "augment.rotation_deg=[0,0]", "augment.scale=[1,1]"]),
+    ("ff8-multi3", "ff8 with the multi-person loss weighted 3 (component 1 is the slow learner)",
+     [*_LR, *_FF8, "train.multi_person_loss_weight=3.0"]),
 ]
 
 def _run(cmd: list[str], log: Path) -> float:
