@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 
 from posekit.config import AugmentConfig, NetworkConfig
+from posekit.errors import ConfigError
 from posekit.geometry import PAD_VALUE, compose, letterbox_matrix, transform_points
 from posekit.joints import flip_permutation
 
@@ -88,14 +89,18 @@ def sample_augmentation(rng: np.random.Generator, cfg: AugmentConfig) -> Augment
     """Draw one AugmentParams, every value uniform in its `cfg` interval (Paper §4).
 
     Not in the paper: the mirror probability, 0.5 (when `cfg.mirror`); tx and ty are drawn
-    independently from `cfg.translation_px`. All seven numbers are always drawn in a fixed order, so
+    independently from `cfg.translation_px`; `cfg.geometric_range` narrows the rotation and scale ranges
+    about (0°, 1) (1: the paper's). All seven numbers are always drawn in a fixed order, so
     a given rng state gives the same draw whatever `cfg.mirror` says.
     """
+    f = cfg.geometric_range
+    if not 0.0 <= f <= 1.0:
+        raise ConfigError(f"augment.geometric_range must be in [0, 1], got {f}")
     mirror_u = rng.random()
     params = AugmentParams(
         mirror=bool(cfg.mirror and mirror_u < 0.5),
-        rotation_deg=float(rng.uniform(*cfg.rotation_deg)),
-        scale=float(rng.uniform(*cfg.scale)),
+        rotation_deg=float(f * rng.uniform(*cfg.rotation_deg)),
+        scale=float(1.0 + f * (rng.uniform(*cfg.scale) - 1.0)),
         tx=float(rng.uniform(*cfg.translation_px)),
         ty=float(rng.uniform(*cfg.translation_px)),
         intensity_shift=float(rng.uniform(*cfg.intensity_shift)),

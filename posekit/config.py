@@ -87,6 +87,12 @@ class AugmentConfig:
     # §4: "translated by [-100, 100]" (px of the 896×512 input). Smaller profiles scale this with
     # the input width so a shift moves the same fraction of the image.
     translation_px: tuple[float, float] = (-100.0, 100.0)
+    # Not in the paper: a factor f on the geometric ranges above. The rotation is f × a draw from
+    # `rotation_deg` and the scale 1 + f × (a draw from `scale` - 1); 1 is the paper's augmentation, 0 turns
+    # rotation and scaling off (mirror, translation and intensity stay). The `cpu` profile sets 0: within its
+    # 70 TFLOP the paper's ranges make component 1 learn the rotated and rescaled scenes at the expense of
+    # the upright ones of the data (README ablation rows `ff8-aug-half` and `ff8-no-rot-scale`).
+    geometric_range: float = 1.0
 
 
 @dataclass(frozen=True)

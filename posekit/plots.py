@@ -95,8 +95,12 @@ def augmentation_gallery(samples: Seq[tuple[dict, dict]], cfg: AugmentConfig | N
         heat = np.maximum(y["joint_heatmaps"].max(axis=-1), 0.6 * x["head_mask"][..., 0])
         _imshow(ax, overlay(image, heat), "")
     a = cfg or AugmentConfig()
-    fig.suptitle(f"augmentation (§4): mirror, rotation {a.rotation_deg[0]:g}…{a.rotation_deg[1]:g}°, "
-                 f"scale {a.scale[0]:g}–{a.scale[1]:g}, translation ±{a.translation_px[1]:g} px, intensity")
+    f = a.geometric_range
+    rot = f"rotation {f * a.rotation_deg[0]:g}…{f * a.rotation_deg[1]:g}°" if f else "no rotation"
+    scale = f"scale {1 + f * (a.scale[0] - 1):g}–{1 + f * (a.scale[1] - 1):g}" if f else "no scaling"
+    narrowed = "" if f == 1 else f" (geometric_range {f:g} of §4's)"
+    fig.suptitle(f"augmentation (§4): mirror, {rot}, {scale}{narrowed}, "
+                 f"translation ±{a.translation_px[1]:g} px, intensity")
     fig.tight_layout()
     return fig
 

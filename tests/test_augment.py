@@ -142,9 +142,28 @@ def test_sampled_parameters_stay_inside_and_cover_the_paper_ranges():
     assert not any(sample_augmentation(rng, no_mirror).mirror for _ in range(200))
 
 
+def test_geometric_range_narrows_rotation_and_scale_only():
+    """`geometric_range` f: rotation f x the draw, scale 1 + f x (draw - 1); the other draws (same rng
+    order) are unchanged, so f = 0.5 equals the paper's ranges halved and f = 0 turns both off."""
+    paper = get_profile("paper").augment
+    draws = {}
+    for f in (1.0, 0.5, 0.0):
+        rng = np.random.default_rng(7)
+        cfg = dataclasses.replace(paper, geometric_range=f)
+        draws[f] = [sample_augmentation(rng, cfg) for _ in range(500)]
+    for full, half, off in zip(draws[1.0], draws[0.5], draws[0.0], strict=True):
+        assert half.rotation_deg == pytest.approx(0.5 * full.rotation_deg, abs=1e-12)
+        assert half.scale == pytest.approx(1 + 0.5 * (full.scale - 1), abs=1e-12)
+        assert (off.rotation_deg, off.scale) == (0.0, 1.0)
+        assert (off.mirror, off.tx, off.ty, off.intensity_shift) == (full.mirror, full.tx, full.ty,
+                                                                      full.intensity_shift)
+    rotations = np.array([d.rotation_deg for d in draws[0.5]])
+    assert rotations.min() >= -22.5 and rotations.max() <= 22.5 and rotations.max() > 20
+
+
 def test_paper_ranges_in_config():
     cfg = get_profile("paper").augment
-    assert cfg.rotation_deg == (-45.0, 45.0) and cfg.scale == (0.5, 1.5)
+    assert cfg.rotation_deg == (-45.0, 45.0) and cfg.scale == (0.5, 1.5) and cfg.geometric_range == 1.0
     assert cfg.translation_px == (-100.0, 100.0)
     assert cfg.intensity_shift == (-0.25, 0.25) and cfg.intensity_scale == (0.75, 1.25)
 
@@ -254,3 +273,11 @@ def test_identity_augmentation_is_letterbox_plus_normalisation():
     np.testing.assert_array_equal(out, normalize_intensity(boxed))
     # the grey padding normalises to 0, the network's neutral input: (128 - 128) / 128
     assert normalize_intensity(np.array([PAD_VALUE], dtype=np.uint8), AugmentConfig())[0] == 0.0
+
+
+def test_geometric_range_outside_zero_one_is_a_config_error():
+    from posekit.errors import ConfigError
+
+    cfg = dataclasses.replace(get_profile("paper").augment, geometric_range=1.5)
+    with pytest.raises(ConfigError, match="geometric_range"):
+        sample_augmentation(np.random.default_rng(0), cfg)
