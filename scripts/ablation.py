@@ -30,7 +30,8 @@ from pathlib import Path
 #: one of its changes out. Every row stays within the 70 TFLOP budget (iterations chosen so).
 #: The previous `cpu` recipe, spelled out so every row is explicit whatever the profile's current values.
 _OLD = ["network.first_block_filters=0", "train.lr_schedule=constant", "train.warmup_iterations=0",
-        "train.multi_person_loss_weight=0.0", "train.heatmap_init_scale=1.0", "train.filtered_init=0.0"]
+        "train.multi_person_loss_weight=0.0", "train.heatmap_init_scale=1.0", "train.filtered_init=0.0",
+        "network.num_filters=32", "augment.geometric_range=1.0"]
 _LR = [*_OLD, "train.learning_rate=0.001"]
 _INIT = ["train.heatmap_init_scale=0.01", "train.filtered_init=0.5"]
 _MULTI = ["train.multi_person_loss_weight=1.0"]
@@ -189,8 +190,9 @@ def plot_curves(out: Path, names: list[str], extra: list[str]) -> None:
     from posekit.model import training_flops
 
     overrides = {r[0]: r[2] for r in ROWS}
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
-    for name in names:
+    fig, axes = plt.subplots(1, 3, figsize=(16, 5.2))
+    colours = plt.get_cmap("tab20").colors
+    for k, name in enumerate(names):
         path = out / name / "losses.csv"
         if not path.exists():
             continue
@@ -198,8 +200,9 @@ def plot_curves(out: Path, names: list[str], extra: list[str]) -> None:
         cfg = apply_overrides(get_profile("cpu"), overrides[name] + extra)
         per_it = training_flops(cfg) / 1e12 / cfg.train.iterations
         x = df["iteration"] * per_it
+        style = {"color": colours[k % 20], "linestyle": ("-", "--", ":")[k // 20 % 3], "linewidth": 1.2}
         for ax, column in zip(axes, ("pose_loss", "multi_l2", "joints_found")):
-            ax.plot(x, df[column].rolling(8, min_periods=1).median(), label=name)
+            ax.plot(x, df[column].rolling(8, min_periods=1).median(), label=name, **style)
     for ax, title in zip(axes, ("pose loss (single-person L2; 94 = all-zero; log)",
                                 "multi-person heatmap L2 vs its target (log)",
                                 "share of annotated joints with single-person peak ≥ t_joint")):
@@ -208,10 +211,10 @@ def plot_curves(out: Path, names: list[str], extra: list[str]) -> None:
         ax.grid(alpha=0.3)
     for ax in axes[:2]:
         ax.set_yscale("log")  # the first iterations' spikes (He init) would flatten everything else
-    axes[2].legend(fontsize=8)
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="lower center", ncol=min(len(names), 7), fontsize=8)
     fig.suptitle("cpu recipe ablation on the synthetic data (scripts/ablation.py; "
                  "rolling median of 8 log rows)")
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.04 + 0.035 * ((len(names) + 6) // 7), 1, 1))
     fig.savefig(out / "ablation_curves.png", dpi=90)
     plt.close(fig)
 
