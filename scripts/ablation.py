@@ -82,9 +82,6 @@ ROWS: list[tuple[str, str, list[str]]] = [
     ("f24-no-rot-scale", "f24 without rotation and scaling",
      [*_LR, *_FF8[:-2], "network.num_filters=24", "train.iterations=6200", "network.first_block_filters=8",
       "augment.rotation_deg=[0,0]", "augment.scale=[1,1]"]),
-    ("f24-seed1", "f24 with another seed",
-     [*_LR, *_FF8[:-2], "network.num_filters=24", "train.iterations=6200", "network.first_block_filters=8",
-      "train.seed=1"]),
 ]
 
 def _run(cmd: list[str], log: Path) -> float:
