@@ -534,12 +534,8 @@ def _batch_keypoints_2018(annotations: list, kp_map: list[int]
     return joints, out_scores, has_scores
 
 
-def _person_2018(ann: Any, kp_map: list[int], where: _Where,
-                 parsed: tuple[np.ndarray, np.ndarray | None] | None = None) -> Person:
-    """One 2018 annotation; `parsed`: its (joints, scores or None) from `_batch_keypoints_2018`."""
-    if parsed is not None:
-        joints, scores = parsed
-        return _person_2018_rest(ann, joints, scores, where)
+def _person_2018(ann: Any, kp_map: list[int], where: _Where) -> Person:
+    """One 2018 annotation, checked (when `_batch_keypoints_2018` cannot parse the file at once)."""
     if not isinstance(ann, dict):
         where.fail(f"must be a JSON object, got {type(ann).__name__}")
     n = len(kp_map)
