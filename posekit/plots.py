@@ -109,8 +109,12 @@ def loss_curves(log: pd.DataFrame, smooth: int = 10) -> plt.Figure:
     """Training losses over iterations (columns: iteration, loss, head_loss, pose_loss), raw and as a rolling
     median (a median, so the large first rows do not smear over the next `smooth` rows)."""
     fig, ax = plt.subplots(figsize=(8, 3.8))
-    for col, color in (("loss", "black"), ("head_loss", "tab:orange"), ("pose_loss", "tab:green")):
-        if col in log:
+    # multi_loss is the weighted L2 of the multi-person heatmaps (train.multi_person_loss_weight, not in the
+    # paper); all zeros under the paper's recipe, then neither drawn nor named.
+    multi = "multi_loss" in log and bool((log["multi_loss"] > 0).any())
+    for col, color in (("loss", "black"), ("head_loss", "tab:orange"), ("pose_loss", "tab:green"),
+                       ("multi_loss", "tab:purple")):
+        if col in log and (col != "multi_loss" or multi):
             ax.plot(log["iteration"], log[col], color=color, alpha=0.25, lw=0.8)
             ax.plot(log["iteration"], log[col].rolling(smooth, min_periods=1).median(), color=color,
                     label=col)
@@ -119,7 +123,8 @@ def loss_curves(log: pd.DataFrame, smooth: int = 10) -> plt.Figure:
     ax.set_ylabel("L2 loss (log scale)")
     ax.legend()
     ax.grid(alpha=0.3)
-    ax.set_title("training loss: head heatmap + single-person heatmaps (§4)")
+    ax.set_title("training loss: head heatmap + single-person heatmaps (§4)"
+                 + ("\n+ multi-person heatmaps (not in the paper)" if multi else ""), fontsize=10)
     fig.tight_layout()
     return fig
 

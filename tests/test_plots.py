@@ -59,3 +59,21 @@ def test_tracker_figure_draws_the_matches_in_order():
     assert "4\n#1" in texts and "6\n#2" in texts  # the smallest distance is taken first
     assert any(t.startswith(f"ID {expiry[0]} discarded") for t in texts)
     plt.close(fig)
+
+
+def test_loss_curves_name_the_multi_person_term_only_when_it_is_trained():
+    import pandas as pd
+
+    from posekit.plots import loss_curves
+
+    it = np.arange(25, 1001, 25)
+    log = pd.DataFrame({"iteration": it, "loss": 300.0 / it ** 0.3, "head_loss": 10.0 / it ** 0.2,
+                        "pose_loss": 80.0 / it ** 0.3, "multi_loss": 0.0 * it})
+    paper = loss_curves(log)
+    assert "multi-person" not in paper.axes[0].get_title()
+    assert [line.get_label() for line in paper.axes[0].lines if not line.get_label().startswith("_")] == [
+        "loss", "head_loss", "pose_loss"]
+    log["multi_loss"] = 200.0 / it ** 0.3
+    cpu = loss_curves(log)
+    assert "multi-person heatmaps (not in the paper)" in cpu.axes[0].get_title()
+    assert "multi_loss" in [line.get_label() for line in cpu.axes[0].lines]

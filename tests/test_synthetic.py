@@ -531,3 +531,15 @@ def test_full_default_generation(tmp_path: Path) -> None:
         >= 1
     )
     assert NUM_JOINTS == len(meta["splits"]["train"]["joints_per_type"])
+
+
+def test_synth_help_states_the_presets_sizes(capsys: pytest.CaptureFixture) -> None:
+    """The `--help` text is written by hand (the CLI does not import numpy to build it): it must agree with
+    PRESETS, so a change of a preset's size that forgets the help text fails here."""
+    with pytest.raises(SystemExit):
+        cli_main(["synth", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    d, s = PRESETS["default"], PRESETS["small"]
+    assert (f"default ({d.train_sequences} train x {d.train_frames} frames, {d.val_sequences} val x "
+            f"{d.val_frames} frames, {d.width}x{d.height};") in text
+    assert f"small ({s.train_sequences} x {s.train_frames} and {s.val_sequences} x {s.val_frames} frames;" in text

@@ -26,7 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "ignore regions, written as a PoseTrack 2018 folder: images/<split>/<seq>/<frame>.jpg, "
             "annotations/<split>/<seq>.json (splits train and val) and dataset.json (generator version, "
             "seed, preset, parameters, fingerprint). The same seed and preset give byte-identical "
-            "annotation files. Presets: default (60 train x 24 frames, 10 val x 30 frames, 640x360; the "
+            "annotation files. Presets: default (60 train x 24 frames, 20 val x 30 frames, 640x360; the "
             "cpu profile's data) and small (3 x 6 and 2 x 8 frames; for tests)."
         ),
     )
