@@ -1,0 +1,38 @@
+"""scripts/compute_scaling.py: the log-linear fit and the points it reads from committed folders."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from scripts.compute_scaling import ablation_points, log_fit, tflop_for
+
+
+def test_log_fit_recovers_a_line_in_log2_and_inverts_it() -> None:
+    tflop = np.array([70.0, 140.0, 465.0, 930.0])
+    value = 3.0 + 10.0 * np.log2(tflop)
+    a, b = log_fit(tflop, value)
+    assert a == pytest.approx(3.0, abs=1e-9) and b == pytest.approx(10.0, abs=1e-9)
+    assert tflop_for(3.0 + 10.0 * np.log2(300.0), a, b) == pytest.approx(300.0, rel=1e-9)
+    # a flat or falling line never reaches a higher goal
+    assert tflop_for(90.0, 50.0, 0.0) == float("inf")
+    assert tflop_for(90.0, 50.0, -1.0) == float("inf")
+
+
+def test_ablation_points_take_only_the_default_recipe_rows(tmp_path: Path) -> None:
+    table = tmp_path / "ablation.csv"
+    fields = ["row", "precision", "iterations", "training_TFLOP", "Total_mAP", "MOTA"]
+    with open(table, "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=fields)
+        w.writeheader()
+        w.writerow(dict(row="ff8", precision="bf16", iterations=3750, training_TFLOP=69.8, Total_mAP=33.1,
+                        MOTA=12.2))
+        w.writerow(dict(row="default-2x", precision="bf16", iterations=7500, training_TFLOP=139.7,
+                        Total_mAP=61.7, MOTA=44.1))
+    points = ablation_points(table)
+    assert [p["point"] for p in points] == ["default-2x"]
+    assert points[0]["Total"] == 61.7 and points[0]["MOTA"] == 44.1 and points[0]["iterations"] == 7500
+    assert ablation_points(tmp_path / "missing.csv") == []
