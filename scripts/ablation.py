@@ -82,6 +82,9 @@ ROWS: list[tuple[str, str, list[str]]] = [
     ("f24-no-rot-scale", "f24 without rotation and scaling",
      [*_LR, *_FF8[:-2], "network.num_filters=24", "train.iterations=6200", "network.first_block_filters=8",
       "augment.rotation_deg=[0,0]", "augment.scale=[1,1]"]),
+    ("f24-no-rot-scale-seed1", "f24-no-rot-scale with another seed",
+     [*_LR, *_FF8[:-2], "network.num_filters=24", "train.iterations=6200", "network.first_block_filters=8",
+      "augment.rotation_deg=[0,0]", "augment.scale=[1,1]", "train.seed=1"]),
     ("default-2x", "the cpu default (ff8-no-rot-scale) at twice the iterations (7,500; 140 TFLOP, over "
                    "budget): how the tables grow with compute",
      [*_LR, *_FF8, "augment.geometric_range=0.0", "train.iterations=7500"]),
