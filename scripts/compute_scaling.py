@@ -35,6 +35,9 @@ def run_point(run: Path) -> dict:
     from posekit.config import load_config
     from posekit.model import training_flops
 
+    for f in ("tables/table1.csv", "tables/table2.csv"):
+        if not (run / f).is_file():
+            raise SystemExit(f"compute_scaling: {run / f}: missing (not a finished posekit reproduce folder)")
     config = load_config(run / "config.json", saved=True)
     with open(run / "tables" / "table1.csv") as fh:
         t1 = next(csv.DictReader(fh))

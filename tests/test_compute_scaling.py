@@ -36,3 +36,10 @@ def test_ablation_points_take_only_the_default_recipe_rows(tmp_path: Path) -> No
     assert [p["point"] for p in points] == ["default-2x"]
     assert points[0]["Total"] == 61.7 and points[0]["MOTA"] == 44.1 and points[0]["iterations"] == 7500
     assert ablation_points(tmp_path / "missing.csv") == []
+
+
+def test_a_run_folder_without_tables_is_a_one_line_error(tmp_path: Path) -> None:
+    from scripts.compute_scaling import run_point
+
+    with pytest.raises(SystemExit, match=r"tables/table1.csv: missing"):
+        run_point(tmp_path)
