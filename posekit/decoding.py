@@ -97,19 +97,49 @@ def head_masks(
     return out
 
 
+def subpixel_offsets(heatmaps: np.ndarray, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sub-pixel offsets of maxima at integer pixels (x, y): per axis, the vertex of the parabola through the
+    value at the maximum and its two neighbours, clipped to [-0.5, 0.5]. Not in the paper
+    (`DecodingConfig.subpixel`).
+
+    heatmaps: (N, h, w, J); x, y: (N, J) int, the maxima (as `decode_single_person` finds them).
+    returns:  (dx, dy), each (N, J) float64. At the border (no neighbour on one side) and where the three
+              values are not strictly concave (a plateau) the offset is 0.
+    """
+    hm = np.asarray(heatmaps)
+    n, h, w, j = hm.shape
+    ni, ji = np.meshgrid(np.arange(n), np.arange(j), indexing="ij")
+
+    def value(yy: np.ndarray, xx: np.ndarray) -> np.ndarray:
+        return hm[ni, np.clip(yy, 0, h - 1), np.clip(xx, 0, w - 1), ji].astype(np.float64)
+
+    def vertex(before: np.ndarray, centre: np.ndarray, after: np.ndarray, inside: np.ndarray) -> np.ndarray:
+        curvature = 2.0 * centre - before - after  # > 0 for a strict maximum of the three
+        ok = inside & (curvature > 0)
+        offset = 0.5 * (after - before) / np.where(ok, curvature, 1.0)
+        return np.where(ok, np.clip(offset, -0.5, 0.5), 0.0)
+
+    centre = value(y, x)
+    dx = vertex(value(y, x - 1), centre, value(y, x + 1), (x > 0) & (x < w - 1))
+    dy = vertex(value(y - 1, x), centre, value(y + 1, x), (y > 0) & (y < h - 1))
+    return dx, dy
+
+
 def decode_single_person(
-    final_heatmaps: np.ndarray, t_joint: float, t_person: float
+    final_heatmaps: np.ndarray, t_joint: float, t_person: float, subpixel: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
     """Joints at the argmax of each final single-person heatmap, with t_joint and t_person. Paper §2.
 
     final_heatmaps: (N, h, w, J) float, one set of single-person heatmaps per head.
+    subpixel:       refine each maximum between pixels (`subpixel_offsets`; Not in the paper,
+                    `DecodingConfig.subpixel`). The value stays the one at the integer maximum.
     returns:        joints (N, J, 3) float64 heatmap x, y and the heatmap value at the maximum, a row of
                     NaN for a joint dropped by t_joint; keep (N,) bool, False for a person dropped by
                     t_person.
 
-    Each joint is at the maximum of its heatmap (ties: first pixel in raster order); integer heatmap
-    pixels (Not in the paper: no sub-pixel refinement, the paper takes "the maximum response").
-    The thresholds are `apply_joint_thresholds`.
+    Each joint is at the maximum of its heatmap (ties: first pixel in raster order); without `subpixel`
+    at integer heatmap pixels (the paper takes "the maximum response"). The thresholds are
+    `apply_joint_thresholds`.
     """
     hm = np.asarray(final_heatmaps)
     if hm.ndim != 4:
@@ -118,7 +148,11 @@ def decode_single_person(
     flat = hm.reshape(n, h * w, j)
     idx = np.argmax(flat, axis=1)  # (N, J)
     values = np.take_along_axis(flat, idx[:, None, :], axis=1)[:, 0, :].astype(np.float64)  # (N, J)
-    joints = np.stack([(idx % w).astype(np.float64), (idx // w).astype(np.float64), values], axis=-1)
+    x, y = (idx % w).astype(np.float64), (idx // w).astype(np.float64)
+    if subpixel and n:
+        dx, dy = subpixel_offsets(hm, idx % w, idx // w)
+        x, y = x + dx, y + dy
+    joints = np.stack([x, y, values], axis=-1)
     return apply_joint_thresholds(joints, t_joint, t_person)
 
 

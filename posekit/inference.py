@@ -16,7 +16,8 @@ Per batch of frames:
     component 2 for ALL K heads in batched calls     filtered (K, h, w, 15), in chunks of `head_chunk`
       (features and multi-person heatmaps are gathered by frame index on the device, never copied per head)
     final = filtered × multi                         (K, h, w, 15) (posekit.model.single_person_heatmaps)
-    joints at the argmax, t_joint, t_person          (decoding.decode_single_person)
+    joints at the argmax, t_joint, t_person          (decoding.decode_single_person; between pixels with
+                                                     decoding.subpixel, not in the paper)
     heatmap px -> image px                           (decoding.heatmap_to_image: inverse letterbox, clipped
                                                      to the frame)
     persons with scores                              (decoding.to_person)
@@ -332,7 +333,8 @@ class Predictor:
                                                frame_index)
         t0 = self._tick("component2", t0)
 
-        joints, keep = decode_single_person(final, th.t_joint, th.t_person)  # heatmap px
+        joints, keep = decode_single_person(final, th.t_joint, th.t_person,
+                                           subpixel=self.config.decoding.subpixel)  # heatmap px
         for b in range(n_frames):
             rows = frame_index == b
             joints[rows, :, :2] = heatmap_to_image(joints[rows, :, :2], self.stride, net["letterbox"][b],

@@ -31,7 +31,7 @@ from pathlib import Path
 #: The previous `cpu` recipe, spelled out so every row is explicit whatever the profile's current values.
 _OLD = ["network.first_block_filters=0", "train.lr_schedule=constant", "train.warmup_iterations=0",
         "train.multi_person_loss_weight=0.0", "train.heatmap_init_scale=1.0", "train.filtered_init=0.0",
-        "network.num_filters=32", "augment.geometric_range=1.0"]
+        "network.num_filters=32", "augment.geometric_range=1.0", "decoding.subpixel=false"]
 _LR = [*_OLD, "train.learning_rate=0.001"]
 _INIT = ["train.heatmap_init_scale=0.01", "train.filtered_init=0.5"]
 _MULTI = ["train.multi_person_loss_weight=1.0"]
@@ -94,6 +94,11 @@ ROWS: list[tuple[str, str, list[str]]] = [
      [*_LR, *_FF8[:-1], "augment.geometric_range=0.0", *_R320]),
     ("r320-seed1", "r320 with another seed",
      [*_LR, *_FF8[:-1], "augment.geometric_range=0.0", *_R320, "train.seed=1"]),
+    ("subpixel", "the cpu default (ff8-no-rot-scale) decoded between heatmap pixels (decoding.subpixel, "
+                 "an inference change: the same training as ff8-no-rot-scale)",
+     [*_LR, *_FF8, "augment.geometric_range=0.0", "decoding.subpixel=true"]),
+    ("subpixel-seed1", "subpixel with another seed",
+     [*_LR, *_FF8, "augment.geometric_range=0.0", "decoding.subpixel=true", "train.seed=1"]),
     ("default-2x", "the cpu default (ff8-no-rot-scale) at twice the iterations (7,500; 140 TFLOP, over "
                    "budget): how the tables grow with compute",
      [*_LR, *_FF8, "augment.geometric_range=0.0", "train.iterations=7500"]),

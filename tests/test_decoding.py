@@ -196,3 +196,59 @@ def test_apply_joint_thresholds_on_decoded_joints_equals_decoding_with_threshold
     assert keep.tolist() == [True] and np.isnan(out[0, 1:]).all() and out[0, 0, 2] == 0.5
     assert apply_joint_thresholds(j, 0.3, 0.51)[1].tolist() == [False]
     assert np.isfinite(j[0, 1]).all()  # the input is not modified
+
+
+# ---------------------------------------------------------------------------------------------
+# Sub-pixel refinement (DecodingConfig.subpixel, not in the paper)
+
+
+def off_grid_gaussian(x: float, y: float, sigma: float = 2.0) -> np.ndarray:
+    yy, xx = np.mgrid[0:H, 0:W]
+    return np.exp(-((xx - x) ** 2 + (yy - y) ** 2) / (2 * sigma**2))
+
+
+@pytest.mark.parametrize("dx, dy", [(0.3, -0.2), (-0.45, 0.4), (0.1, 0.0)])
+def test_subpixel_moves_the_maximum_towards_an_off_grid_peak(dx, dy):
+    # A σ = 2 Gaussian (the §4 target) centred between pixels: argmax gives the nearest pixel; the parabola
+    # vertex lands within 0.1 px of the true centre (the parabola fits the Gaussian's top, not exactly).
+    x0, y0 = 20 + dx, 10 + dy
+    hm = np.stack([off_grid_gaussian(x0, y0), off_grid_gaussian(33 - dx, 21 - dy)], axis=-1)[None]
+    plain, _ = decode_single_person(hm, t_joint=0.0, t_person=0.0)
+    refined, _ = decode_single_person(hm, t_joint=0.0, t_person=0.0, subpixel=True)
+    truth = np.array([[x0, y0], [33 - dx, 21 - dy]])
+    np.testing.assert_array_equal(plain[0, :, :2], np.round(truth))
+    err_plain = np.abs(plain[0, :, :2] - truth)
+    err_refined = np.abs(refined[0, :, :2] - truth)
+    assert np.all(err_refined < 0.1)
+    assert np.all(err_refined <= err_plain + 1e-12)
+    np.testing.assert_array_equal(refined[0, :, 2], plain[0, :, 2])  # the value stays the maximum's
+
+
+def test_subpixel_on_symmetric_border_and_plateau_maxima():
+    sym = off_grid_gaussian(20, 10)  # centred on a pixel: neighbours equal, offset 0
+    border = off_grid_gaussian(0, 31)  # maximum on the left and bottom border: no neighbour there
+    flat = np.zeros((H, W))
+    flat[4:7, 7] = 0.8
+    flat[5, 7] = 1.0  # equal neighbours in y (0.8) and in x (0): offset 0 on both axes
+    pair = np.zeros((H, W))
+    pair[12, 30:32] = 1.0  # two equal pixels: the parabola through 0, 1, 1 peaks half-way between them
+    hm = np.stack([sym, border, flat, pair], axis=-1)[None]
+    refined, _ = decode_single_person(hm, t_joint=0.0, t_person=0.0, subpixel=True)
+    np.testing.assert_allclose(refined[0, :, :2], [[20, 10], [0, 31], [7, 5], [30.5, 12]], atol=1e-12)
+
+
+def test_subpixel_offsets_are_at_most_half_a_pixel():
+    from posekit.decoding import subpixel_offsets
+
+    rng = np.random.default_rng(0)
+    hm = rng.uniform(-1, 1, (3, H, W, 15))
+    idx = hm.reshape(3, -1, 15).argmax(axis=1)
+    dx, dy = subpixel_offsets(hm, idx % W, idx // W)
+    assert dx.shape == dy.shape == (3, 15)
+    assert np.all(np.abs(dx) <= 0.5) and np.all(np.abs(dy) <= 0.5)
+    assert np.any(np.abs(dx) > 0.01)  # random maxima are not symmetric
+
+
+def test_subpixel_with_no_heads():
+    joints, keep = decode_single_person(np.zeros((0, H, W, 15)), 0.3, 3.0, subpixel=True)
+    assert joints.shape == (0, 15, 3) and keep.shape == (0,)

@@ -343,3 +343,25 @@ def test_end_to_end_overfit_tiny_model_predicts_near_ground_truth(overfit_tiny):
     tracker = predictor.tracker()
     ids = [[p.track_id for p in predictor.track(list(ps), tracker)] for ps in (persons[1], persons[1])]
     assert ids[0] == ids[1] == [0, 1]
+
+
+def test_decoding_subpixel_reaches_the_predictor(model):
+    """`config.decoding.subpixel` moves joints off the integer heatmap grid (same heads, same values)."""
+    import dataclasses
+
+    from posekit.config import DecodingConfig
+    from posekit.inference import Predictor
+
+    frames = random_frames(2, seed=5)
+    th = Thresholds(t_head=-1.0, t_person=0.0, t_joint=-1.0)
+    plain = Predictor(model, th, dataclasses.replace(CONFIG, decoding=DecodingConfig(False)), max_heads=2)
+    refined = Predictor(model, th, dataclasses.replace(CONFIG, decoding=DecodingConfig(True)), max_heads=2)
+    net = plain.run_network(frames)
+    sizes = [(f.shape[1], f.shape[0]) for f in frames]
+    a, b = plain.decode(net, sizes), refined.decode(net, sizes)
+    assert len(a.joints) == len(b.joints) == 4
+    np.testing.assert_array_equal(a.joints[..., 2], b.joints[..., 2])
+    moved = np.abs(a.joints[..., :2] - b.joints[..., :2])
+    assert np.any(moved > 0.1)
+    stride_px = CONFIG.network.heatmap_stride * max(s[0] / CONFIG.network.input_width for s in sizes) * 2
+    assert np.all(moved <= 0.5 * stride_px + 1e-9)  # at most half a heatmap pixel in image px
