@@ -160,7 +160,8 @@ class Thresholds:
 
 @dataclass(frozen=True)
 class DecodingConfig:
-    """How a joint's position is read off its final single-person heatmap (paper §2: "the maximum response")."""
+    """How a joint's position is read off its final single-person heatmap (paper §2: "the maximum
+    response")."""
 
     # Not in the paper: sub-pixel refinement of each joint's maximum. False (the paper) keeps the integer
     # heatmap pixel of the maximum. True moves it, per axis, to the vertex of the parabola through the
