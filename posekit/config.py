@@ -5,7 +5,8 @@ iteration counts only (DESIGN.md "Profiles"); the method is the same code for al
 
 - `paper`: the paper's setting (§2.1, §4) — 896×512 input, 128 channels, 6 levels, 1,000,000 iterations.
 - `cpu`:   the default `posekit reproduce` run on a 2-core CPU — 448×256 input, 32 channels, 5 levels, and
-           the training recipe changes marked `Not in the paper` (README ablation).
+           the training recipe changes marked `Not in the paper` (README ablation), and joints decoded
+           between heatmap pixels (`DecodingConfig.subpixel`).
 - `tiny`:  the smallest network that still learns something, for tests — 224×128, 16 channels, 4 levels.
 
 Every profile keeps the lowest U-Net level at 7×4 (input / 4 / 2**(levels-1)), as the paper's.

@@ -1,12 +1,18 @@
 """How the `cpu` recipe's tables grow with training compute: Table 1 Total and MOTA against the analytic
-training TFLOP of every committed run of the `cpu` default recipe (the same recipe, only the iterations differ).
+training TFLOP of every committed run of the `cpu` default recipe (the same recipe, only the iterations
+differ).
 
-    .venv/bin/python -m scripts.compute_scaling [--runs results/cpu-synthetic ...] [--out results/ablation-bf16]
+    .venv/bin/python -m scripts.compute_scaling [--runs results/cpu-synthetic ...]
+        [--out results/ablation-bf16]
 
 Points come from two kinds of committed folders, nothing is typed in by hand:
 - run folders written by `posekit reproduce` (config.json, tables/table1.csv, tables/table2.csv);
-- rows of `scripts/ablation.py` (its ablation.csv: Total_mAP, MOTA, training_TFLOP), the default recipe's rows.
+- rows of `scripts/ablation.py` (its ablation.csv: Total_mAP, MOTA, training_TFLOP), the default recipe's
+  rows.
 The compute is `posekit.model.training_flops` of the run's config (forward + backward ≈ 3 × forward).
+Each point carries its decoding: `argmax` (the paper's integer maximum) or `subpixel` (`decoding.subpixel`,
+the `cpu` profile's since it was added); the two are fitted and drawn apart (filled / hollow markers), so a
+change of the decoding does not pass for a change of the compute.
 
 Writes OUT/compute_scaling.csv (one row per point) and OUT/compute_scaling.png (both tables against TFLOP on a
 log axis, the issue-16 goals as dashed lines, the 70 TFLOP budget as a vertical line, and a least-squares line
@@ -24,14 +30,17 @@ from pathlib import Path
 import numpy as np
 
 #: The rows of scripts/ablation.py trained with the `cpu` default recipe (only seed / iterations differ).
-DEFAULT_RECIPE_ROWS = ("ff8-no-rot-scale", "ff8-no-rot-scale-seed1", "default-2x")
+DEFAULT_RECIPE_ROWS = ("ff8-no-rot-scale", "ff8-no-rot-scale-seed1", "default-2x", "subpixel",
+                       "subpixel-seed1")
+DECODINGS = ("argmax", "subpixel")
 #: Issue 16's goals: the default at <= 70 TFLOP, and the reference.
 BUDGET_TFLOP = 70.0
 GOALS = {"Total": (70.0, 85.0), "MOTA": (50.0, 65.0)}
 
 
 def run_point(run: Path) -> dict:
-    """One committed `posekit reproduce` folder as a point (label, precision, iterations, TFLOP, Total, MOTA)."""
+    """One committed `posekit reproduce` folder as a point (label, precision, decoding, iterations, TFLOP,
+    Total, MOTA)."""
     from posekit.config import load_config
     from posekit.model import training_flops
 
@@ -44,18 +53,28 @@ def run_point(run: Path) -> dict:
     with open(run / "tables" / "table2.csv") as fh:
         t2 = next(csv.DictReader(fh))
     return {"point": run.name, "source": str(run), "precision": config.train.precision,
+            "decoding": "subpixel" if config.decoding.subpixel else "argmax",
             "iterations": config.train.iterations, "training_TFLOP": round(training_flops(config) / 1e12, 1),
             "Total": round(float(t1["Total"]), 1), "MOTA": round(float(t2["MOTA Total"]), 1)}
 
 
+def _decoding(overrides: str) -> str:
+    """`subpixel` when the last `decoding.subpixel=` of a row's overrides is true, else `argmax`."""
+    values = [o.split("=", 1)[1].lower() for o in overrides.split() if o.startswith("decoding.subpixel=")]
+    return "subpixel" if values and values[-1] in ("true", "1") else "argmax"
+
+
 def ablation_points(table: Path, rows: tuple[str, ...] = DEFAULT_RECIPE_ROWS) -> list[dict]:
-    """The default recipe's rows of an ablation.csv as points."""
+    """The default recipe's rows of an ablation.csv as points (decoding from the row's overrides: rows written
+    before `decoding.subpixel` existed decoded at the integer argmax)."""
     if not table.exists():
         return []
     with open(table) as fh:
         found = {r["row"]: r for r in csv.DictReader(fh)}
     return [{"point": name, "source": f"{table}:{name}", "precision": found[name]["precision"],
-             "iterations": int(found[name]["iterations"]), "training_TFLOP": float(found[name]["training_TFLOP"]),
+             "decoding": _decoding(found[name].get("overrides", "")),
+             "iterations": int(found[name]["iterations"]),
+             "training_TFLOP": float(found[name]["training_TFLOP"]),
              "Total": float(found[name]["Total_mAP"]), "MOTA": float(found[name]["MOTA"])}
             for name in rows if name in found]
 
@@ -79,37 +98,49 @@ def plot(points: list[dict], path: Path) -> list[str]:
     import matplotlib.pyplot as plt
 
     x = np.array([p["training_TFLOP"] for p in points])
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.6))
     lines = []
     grid = np.geomspace(min(x.min(), 50) * 0.8, max(x.max(), 2000) * 1.2, 100)
     for ax, metric, colour in zip(axes, ("Total", "MOTA"), ("tab:blue", "tab:red")):
-        y = np.array([p[metric] for p in points])
-        a, b = log_fit(x, y)
-        ax.plot(grid, a + b * np.log2(grid), color=colour, alpha=0.4, lw=1,
-                label=f"fit: {a:.1f} + {b:.1f} · log2(TFLOP)")
-        for p in points:
-            marker = "o" if ":" in p["source"] else "s"  # ablation rows are "<csv>:<row>"
-            ax.plot(p["training_TFLOP"], p[metric], marker, color=colour, ms=6)
-            # labels of points at the same compute, spread apart vertically in the order of their values
-            same = sorted(q[metric] for q in points if q["training_TFLOP"] == p["training_TFLOP"])
-            dy = 11 * (same.index(p[metric]) - (len(same) - 1) / 2) - 3
-            ax.annotate(f"{p['point']} ({p['iterations']:,} it)", (p["training_TFLOP"], p[metric]),
-                        textcoords="offset points", xytext=(6, dy), fontsize=7)
+        for decoding in DECODINGS:
+            group = [p for p in points if p["decoding"] == decoding]
+            if not group:
+                continue
+            gx = np.array([p["training_TFLOP"] for p in group])
+            gy = np.array([p[metric] for p in group])
+            if len(set(gx)) >= 2:  # a line needs two computes
+                a, b = log_fit(gx, gy)
+                ax.plot(grid, a + b * np.log2(grid), color=colour, alpha=0.4, lw=1,
+                        ls="-" if decoding == "argmax" else "--",
+                        label=f"{decoding}: {a:.1f} + {b:.1f} · log2(TFLOP)")
+                lines.append(f"{metric} ({decoding}) ≈ {a:.1f} + {b:.1f} · log2(TFLOP) "
+                             f"over {len(group)} points")
+                for goal in GOALS[metric]:
+                    need = tflop_for(goal, a, b)
+                    lines.append(f"{metric} {goal:g} ({decoding}): the fit reaches it at ~{need:,.0f} TFLOP")
+            for p in group:
+                marker = "o" if ":" in p["source"] else "s"  # ablation rows are "<csv>:<row>"
+                ax.plot(p["training_TFLOP"], p[metric], marker, color=colour, ms=6,
+                        mfc=colour if decoding == "argmax" else "white")
+                # labels of points at the same compute, spread apart vertically in the order of their values
+                same = sorted((q[metric], q["point"]) for q in points
+                              if q["training_TFLOP"] == p["training_TFLOP"])
+                dy = 10 * (same.index((p[metric], p["point"])) - (len(same) - 1) / 2) - 3
+                ax.annotate(f"{p['point']} ({p['iterations']:,} it)", (p["training_TFLOP"], p[metric]),
+                            textcoords="offset points", xytext=(6, dy), fontsize=6.5)
         for goal, name in zip(GOALS[metric], ("default goal", "reference goal")):
             ax.axhline(goal, color="gray", ls="--", lw=0.8)
-            need = tflop_for(goal, a, b)
-            ax.annotate(f"{name} {goal:g}: fit reaches it at ~{need:,.0f} TFLOP", (grid[0], goal),
-                        textcoords="offset points", xytext=(2, 3), fontsize=7, color="gray")
-            lines.append(f"{metric} {goal:g}: the fit reaches it at ~{need:,.0f} TFLOP")
+            ax.annotate(f"{name} {goal:g}", (grid[0], goal), textcoords="offset points", xytext=(2, 3),
+                        fontsize=7, color="gray")
         ax.axvline(BUDGET_TFLOP, color="black", ls=":", lw=0.8)
         ax.set_xscale("log")
         ax.set_xlabel("training compute (TFLOP, analytic; dotted: the 70 TFLOP budget)")
         ax.set_ylabel(f"{'Table 1 Total (AP)' if metric == 'Total' else 'Table 2 MOTA Total'}")
         ax.grid(alpha=0.3, which="both")
         ax.legend(loc="lower right", fontsize=8)
-        lines.insert(0, f"{metric} ≈ {a:.1f} + {b:.1f} · log2(TFLOP) over {len(points)} points")
-    fig.suptitle("the cpu default recipe at more iterations, synthetic val split "
-                 "(squares: reproduce runs; circles: ablation rows; scripts/compute_scaling.py)", fontsize=10)
+    fig.suptitle("the cpu default recipe at more iterations, synthetic val split (squares: reproduce runs; "
+                 "circles: ablation rows;\nfilled: integer-argmax decoding, hollow: decoding.subpixel; "
+                 "scripts/compute_scaling.py)", fontsize=10)
     fig.tight_layout()
     tmp = path.with_name(path.stem + ".tmp.png")
     fig.savefig(tmp, dpi=90)
@@ -121,7 +152,9 @@ def plot(points: list[dict], path: Path) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--runs", nargs="*", type=Path,
-                   default=[Path("results/cpu-synthetic"), Path("results/ablation-bf16/reference-25k"),
+                   default=[Path("results/cpu-synthetic"), Path("results/ablation-bf16/default-argmax"),
+                            Path("results/ablation-bf16/reference-25k"),
+                            Path("results/ablation-bf16/reference-50k-argmax"),
                             Path("results/cpu-reference")],
                    help="posekit reproduce folders of the cpu default recipe")
     p.add_argument("--out", type=Path, default=Path("results/ablation-bf16"),
@@ -133,12 +166,13 @@ def main(argv: list[str] | None = None) -> int:
     points = []
     for q in [run_point(r) for r in args.runs if (r / "config.json").exists()] + ablation_points(
             args.out / "ablation.csv"):
-        key = (q["iterations"], q["Total"], q["MOTA"])  # a run committed twice (a copy) counts once
-        if key not in {(o["iterations"], o["Total"], o["MOTA"]) for o in points}:
+        # a run committed twice (a copy) counts once
+        key = (q["iterations"], q["decoding"], q["Total"], q["MOTA"])
+        if key not in {(o["iterations"], o["decoding"], o["Total"], o["MOTA"]) for o in points}:
             points.append(q)
     points.sort(key=lambda q: q["training_TFLOP"])
-    if len(points) < 2:
-        p.error("fewer than two points: nothing to fit")
+    if not any(len({q["training_TFLOP"] for q in points if q["decoding"] == d}) >= 2 for d in DECODINGS):
+        p.error("no decoding with points at two computes: nothing to fit")
     tmp = args.out / "compute_scaling.csv.tmp"
     with open(tmp, "w", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=list(points[0]))
@@ -146,7 +180,8 @@ def main(argv: list[str] | None = None) -> int:
         w.writerows(points)
     os.replace(tmp, args.out / "compute_scaling.csv")
     for q in points:
-        print(f"{q['point']:<26} {q['precision']:<5} {q['iterations']:>7,} it {q['training_TFLOP']:>7.1f} TFLOP  "
+        print(f"{q['point']:<26} {q['precision']:<5} {q['decoding']:<8} {q['iterations']:>7,} it "
+              f"{q['training_TFLOP']:>7.1f} TFLOP  "
               f"Total {q['Total']:5.1f}  MOTA {q['MOTA']:5.1f}")
     for line in plot(points, args.out / "compute_scaling.png"):
         print(line)

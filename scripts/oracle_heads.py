@@ -38,7 +38,8 @@ COLUMNS = ("Head", "Sho", "Elb", "Wri", "Hip", "Knee", "Ank", "Total")
 
 
 def gt_head_peaks(persons: list, letterbox: np.ndarray, stride: int) -> tuple[np.ndarray, list[int | None]]:
-    """Heatmap x, y (N, 2) of the head-box centres of the GT persons that have a head box, and their track ids.
+    """Heatmap x, y (N, 2) of the head-box centres of the GT persons that have a head box, and their track
+    ids.
     Image px -> network input px (letterbox affine) -> heatmap px (`targets.input_to_heatmap`), as the §4
     head targets are placed."""
     from posekit.geometry import transform_points
@@ -52,7 +53,8 @@ def gt_head_peaks(persons: list, letterbox: np.ndarray, stride: int) -> tuple[np
 
 
 def gt_multi_person_heatmaps(persons: list, net: dict, predictor) -> np.ndarray:
-    """(h, w, 15) ground-truth multi-person heatmaps of one frame: its annotated joints, image px -> heatmap px."""
+    """(h, w, 15) ground-truth multi-person heatmaps of one frame: its annotated joints, image px -> heatmap
+    px."""
     from posekit.geometry import transform_points
     from posekit.targets import input_to_heatmap, multi_person_joint_heatmaps
 
@@ -84,11 +86,13 @@ def predict_variants(predictor, seq) -> dict[str, object]:
             d = predictor.decode(net, size, peaks=[peaks])
             oracle = [to_person(d.joints[k]) for k in np.flatnonzero(d.keep)]
             with_ids = [to_person(d.joints[k], ids[k]) for k in np.flatnonzero(d.keep)]
-            net_gt = dict(net, multi_person_heatmaps=gt_multi_person_heatmaps(src.persons, net, predictor)[None])
+            gt_multi = gt_multi_person_heatmaps(src.persons, net, predictor)[None]
+            net_gt = dict(net, multi_person_heatmaps=gt_multi)
             d = predictor.decode(net_gt, size, peaks=[peaks])
             gt_multi = [to_person(d.joints[k], ids[k]) for k in np.flatnonzero(d.keep)]
         else:
-            oracle = [to_person(np.concatenate([p.joints[:, :2], p.scores[:, None]], axis=1)) for p in detected]
+            oracle = [to_person(np.concatenate([p.joints[:, :2], p.scores[:, None]], axis=1))
+                      for p in detected]
             with_ids, gt_multi = [], []
         predictor.track(detected, trackers["method"])
         predictor.track(oracle, trackers["gt-heads + tracker"])

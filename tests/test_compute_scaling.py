@@ -43,3 +43,24 @@ def test_a_run_folder_without_tables_is_a_one_line_error(tmp_path: Path) -> None
 
     with pytest.raises(SystemExit, match=r"tables/table1.csv: missing"):
         run_point(tmp_path)
+
+
+def test_ablation_points_carry_their_decoding(tmp_path: Path) -> None:
+    """Rows whose overrides set decoding.subpixel=true are `subpixel` points; older rows decoded at the
+    argmax."""
+    table = tmp_path / "ablation.csv"
+    fields = ["row", "precision", "iterations", "training_TFLOP", "Total_mAP", "MOTA", "overrides"]
+    with open(table, "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=fields)
+        w.writeheader()
+        w.writerow(dict(row="ff8-no-rot-scale", precision="bf16", iterations=3750, training_TFLOP=69.8,
+                        Total_mAP=51.3, MOTA=33.2, overrides="train.seed=0"))
+        w.writerow(dict(row="subpixel", precision="bf16", iterations=3750, training_TFLOP=69.8,
+                        Total_mAP=53.0, MOTA=35.0,
+                        overrides="decoding.subpixel=false train.seed=0 decoding.subpixel=true"))
+        w.writerow(dict(row="subpixel-seed1", precision="bf16", iterations=3750, training_TFLOP=69.8,
+                        Total_mAP=50.0, MOTA=30.0,
+                        overrides="decoding.subpixel=true decoding.subpixel=false"))
+    points = {p["point"]: p["decoding"] for p in ablation_points(table)}
+    # the last override wins, as in posekit.config.apply_overrides
+    assert points == {"ff8-no-rot-scale": "argmax", "subpixel": "subpixel", "subpixel-seed1": "argmax"}

@@ -1,4 +1,5 @@
-"""scripts/oracle_heads.py: ground-truth heads and multi-person heatmaps land where the §4 targets put them."""
+"""scripts/oracle_heads.py: ground-truth heads and multi-person heatmaps land where the §4 targets put
+them."""
 
 from __future__ import annotations
 

@@ -542,4 +542,5 @@ def test_synth_help_states_the_presets_sizes(capsys: pytest.CaptureFixture) -> N
     d, s = PRESETS["default"], PRESETS["small"]
     assert (f"default ({d.train_sequences} train x {d.train_frames} frames, {d.val_sequences} val x "
             f"{d.val_frames} frames, {d.width}x{d.height};") in text
-    assert f"small ({s.train_sequences} x {s.train_frames} and {s.val_sequences} x {s.val_frames} frames;" in text
+    expected = f"small ({s.train_sequences} x {s.train_frames} and {s.val_sequences} x {s.val_frames} frames;"
+    assert expected in text
