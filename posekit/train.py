@@ -262,10 +262,13 @@ def _summary_scalar(name: str, value: float) -> None:
 
 
 def _check_resumable(saved: Config, config: Config, run_dir: Path) -> None:
-    """A run may resume only with the same method; bookkeeping (`RESUMABLE_CHANGES`) may differ."""
+    """A run may resume only with the same method; bookkeeping (`RESUMABLE_CHANGES`) and the decoding (an
+    inference setting that training never reads, e.g. `decoding.subpixel` added after a run was trained) may
+    differ. The config.json written on resumption carries the new values."""
     a, b = saved.to_dict(), config.to_dict()
     for key in RESUMABLE_CHANGES:
         a["train"].pop(key), b["train"].pop(key)
+    a.pop("decoding", None), b.pop("decoding", None)
     if a != b:
         diff = [
             f"{s}.{k}"

@@ -11,7 +11,9 @@ gradient norms per component, the share of joints above t_joint: `posekit.train`
 `OUT/ablation.csv` and `OUT/ablation.md` collect the rows with the analytic training compute
 (`posekit.model.training_flops`), the measured seconds per iteration and this machine's fp32 matmul GFLOP/s
 (`benchmarks.bench_model.matmul_gflops`), so the times can be scaled to another CPU. A finished row is not
-trained again (delete its folder to redo it).
+trained again (delete its folder to redo it). A row that differs from another only in its decoding
+(`decoding.*`, an inference setting) can reuse that row's training: copy `OUT/runs/<row>/` without its `grid/`
+to `OUT/runs/<new row>/`; `posekit train` finds the run finished and only the grid search runs.
 """
 
 from __future__ import annotations
@@ -94,6 +96,10 @@ ROWS: list[tuple[str, str, list[str]]] = [
      [*_LR, *_FF8[:-1], "augment.geometric_range=0.0", *_R320]),
     ("r320-seed1", "r320 with another seed",
      [*_LR, *_FF8[:-1], "augment.geometric_range=0.0", *_R320, "train.seed=1"]),
+    ("r320-subpixel", "r320 decoded between heatmap pixels (decoding.subpixel; the same training as r320)",
+     [*_LR, *_FF8[:-1], "augment.geometric_range=0.0", *_R320, "decoding.subpixel=true"]),
+    ("r320-subpixel-seed1", "r320-seed1 decoded between heatmap pixels (the same training as r320-seed1)",
+     [*_LR, *_FF8[:-1], "augment.geometric_range=0.0", *_R320, "train.seed=1", "decoding.subpixel=true"]),
     ("subpixel", "the cpu default (ff8-no-rot-scale) decoded between heatmap pixels (decoding.subpixel, "
                  "an inference change: the same training as ff8-no-rot-scale)",
      [*_LR, *_FF8, "augment.geometric_range=0.0", "decoding.subpixel=true"]),

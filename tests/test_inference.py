@@ -203,6 +203,8 @@ def test_resolve_thresholds(tmp_path):
         resolve_thresholds(CONFIG, str(partial), [])
     with pytest.raises(ConfigError, match="thresholds"):
         resolve_thresholds(CONFIG, None, ["network.num_filters=8"])
+    assert resolve_thresholds(CONFIG, None, ["decoding.subpixel=true"]).decoding.subpixel is True
+    assert resolve_thresholds(CONFIG, None, ["decoding.subpixel=false"]).decoding.subpixel is False
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"t_unknown": 1}))
     with pytest.raises(ConfigError, match="bad.json"):

@@ -109,6 +109,25 @@ def test_resume_refuses_a_different_method(tmp_path):
         train(replace_train(config, learning_rate=1e-3), batches, tmp_path / "run", progress=False)
 
 
+def test_a_finished_run_takes_a_new_decoding_without_retraining(tmp_path):
+    """The decoding is not part of training: a finished run accepts another `decoding.subpixel` (e.g. a model
+    trained before the field existed), is not trained again, and its config.json names the new value."""
+    import dataclasses
+
+    from posekit.config import DecodingConfig, load_config
+
+    config = _tiny(iterations=2, checkpoint_every=2)
+    batches = FigureBatches(config, make_samples(config, frames=1))
+    run = tmp_path / "run"
+    train(config, batches, run, progress=False)
+    before = (run / "model.keras").read_bytes()
+    refined = dataclasses.replace(config, decoding=DecodingConfig(subpixel=not config.decoding.subpixel))
+    again = train(refined, batches, run, progress=False)
+    assert again.resumed_from == 2 and again.seconds == 0.0
+    assert (run / "model.keras").read_bytes() == before
+    assert load_config(run / "config.json", saved=True).decoding == refined.decoding
+
+
 def test_nan_loss_stops_with_one_line_error_and_keeps_checkpoint(tmp_path):
     config = _tiny(iterations=10, checkpoint_every=3, log_every=1)
     # Batch index 6 (iteration 7) has a NaN target.

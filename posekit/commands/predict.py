@@ -10,7 +10,8 @@
 Thresholds come from the run's config.json, replaced by the thresholds.json beside the model when --model
 names a `posekit reproduce` folder (the grid search's result), or by `--thresholds FILE` (a thresholds.json
 as written by the grid search: the six fields of `Thresholds`, flat or under "thresholds"), then
-`--set thresholds.X=V`. The video mode is `posekit.video.predict_video`.
+`--set thresholds.X=V`. The decoding (`decoding.subpixel`, not in the paper) is the model's config's, or
+`--set decoding.subpixel=false|true`. The video mode is `posekit.video.predict_video`.
 """
 
 from __future__ import annotations
@@ -50,7 +51,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, metavar="OUT_DIR", help="output folder (created)")
     p.add_argument("--thresholds", metavar="FILE", help="thresholds JSON (e.g. from posekit gridsearch)")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="thresholds.KEY=VALUE",
-                   help="threshold override, e.g. --set thresholds.t_head=0.3 (repeatable)")
+                   help="threshold or decoding override, e.g. --set thresholds.t_head=0.3 or --set "
+                        "decoding.subpixel=false (the integer argmax of the paper) (repeatable)")
     p.add_argument("--batch-size", type=int, default=4, help="frames per component-1 call (default: 4)")
     p.add_argument("--head-chunk", type=int, default=16, help="heads per component-2 call (default: 16)")
     p.add_argument("--max-heads", type=int, default=None,
@@ -70,15 +72,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def resolve_thresholds(config: Any, thresholds_file: str | None, overrides: list[str]) -> Any:
     """The run's config with thresholds from `thresholds_file` (`config.load_thresholds`: all six) and
-    `thresholds.*` overrides applied."""
+    `thresholds.*` / `decoding.*` overrides applied."""
     from posekit.config import apply_overrides, load_thresholds
     from posekit.errors import ConfigError
 
     if thresholds_file:
         config = config.replace(thresholds=load_thresholds(thresholds_file))
     for item in overrides:
-        if not item.strip().startswith("thresholds."):
-            raise ConfigError(f"predict only takes thresholds.* overrides, got {item!r}")
+        if not item.strip().startswith(("thresholds.", "decoding.")):
+            raise ConfigError(f"predict only takes thresholds.* and decoding.* overrides, got {item!r}")
     return apply_overrides(config, overrides)
 
 
