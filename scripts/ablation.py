@@ -105,6 +105,12 @@ ROWS: list[tuple[str, str, list[str]]] = [
      [*_LR, *_FF8, "augment.geometric_range=0.0", "decoding.subpixel=true"]),
     ("subpixel-seed1", "subpixel with another seed",
      [*_LR, *_FF8, "augment.geometric_range=0.0", "decoding.subpixel=true", "train.seed=1"]),
+    ("subpixel-argmax", "the subpixel row's model decoded at the integer argmax (the same training): the "
+                        "pair isolates the decoding",
+     [*_LR, *_FF8, "augment.geometric_range=0.0", "decoding.subpixel=false"]),
+    ("subpixel-argmax-seed1",
+     "the subpixel-seed1 row's model decoded at the integer argmax (the same training)",
+     [*_LR, *_FF8, "augment.geometric_range=0.0", "decoding.subpixel=false", "train.seed=1"]),
     ("default-2x", "the cpu default (ff8-no-rot-scale) at twice the iterations (7,500; 140 TFLOP, over "
                    "budget): how the tables grow with compute",
      [*_LR, *_FF8, "augment.geometric_range=0.0", "train.iterations=7500"]),
