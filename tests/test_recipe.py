@@ -25,6 +25,8 @@ def test_paper_profile_keeps_the_paper_recipe():
     assert ((t.persons_per_image, t.multi_person_loss_weight, t.lr_schedule, t.warmup_iterations)
             == (1, 0.0, "constant", 0))
     assert (t.heatmap_init_scale, t.filtered_init, t.learning_rate) == (1.0, 0.0, 0.00005)
+    # §2: joints at "the maximum response" (integer heatmap pixels); the cpu profile refines them
+    assert get_profile("paper").decoding.subpixel is False and get_profile("cpu").decoding.subpixel is True
 
 
 def test_multi_person_joint_heatmaps_is_the_max_over_persons():
@@ -153,10 +155,11 @@ def test_a_saved_config_without_newer_fields_loads_them_at_their_paper_defaults(
     path = tmp_path / "config.json"
     save_config(get_profile("cpu"), path)
     data = json.loads(path.read_text())
-    del data["network"]["first_block_filters"], data["train"]["persons_per_image"]
+    del data["network"]["first_block_filters"], data["train"]["persons_per_image"], data["decoding"]
     path.write_text(json.dumps(data))
     saved = load_config(path, saved=True)
     assert saved.network.first_block_filters == 0 and saved.train.persons_per_image == 1
+    assert saved.decoding.subpixel is False  # a run from before decoding.subpixel decoded at the argmax
     assert saved.train.multi_person_loss_weight == get_profile("cpu").train.multi_person_loss_weight  # kept
     fresh = load_config(path)  # a hand-written partial file: the named profile fills the gaps
     assert fresh.network.first_block_filters == get_profile("cpu").network.first_block_filters
