@@ -122,12 +122,15 @@ def plot(points: list[dict], path: Path) -> list[str]:
                 marker = "o" if ":" in p["source"] else "s"  # ablation rows are "<csv>:<row>"
                 ax.plot(p["training_TFLOP"], p[metric], marker, color=colour, ms=6,
                         mfc=colour if decoding == "argmax" else "white")
-                # labels of points at the same compute, spread apart vertically in the order of their values
+                # labels of points at the same compute: a column beside them, in the order of their values,
+                # centred on the group's mean, each joined to its point by a thin line
                 same = sorted((q[metric], q["point"]) for q in points
                               if q["training_TFLOP"] == p["training_TFLOP"])
-                dy = 10 * (same.index((p[metric], p["point"])) - (len(same) - 1) / 2) - 3
+                rank = same.index((p[metric], p["point"])) - (len(same) - 1) / 2
+                centre = float(np.mean([v for v, _ in same]))
                 ax.annotate(f"{p['point']} ({p['iterations']:,} it)", (p["training_TFLOP"], p[metric]),
-                            textcoords="offset points", xytext=(6, dy), fontsize=6.5)
+                            xytext=(p["training_TFLOP"] * 1.35, centre + 3.2 * rank), fontsize=6.5,
+                            va="center", arrowprops={"arrowstyle": "-", "lw": 0.4, "color": "gray"})
         for goal, name in zip(GOALS[metric], ("default goal", "reference goal")):
             ax.axhline(goal, color="gray", ls="--", lw=0.8)
             ax.annotate(f"{name} {goal:g}", (grid[0], goal), textcoords="offset points", xytext=(2, 3),
@@ -137,7 +140,7 @@ def plot(points: list[dict], path: Path) -> list[str]:
         ax.set_xlabel("training compute (TFLOP, analytic; dotted: the 70 TFLOP budget)")
         ax.set_ylabel(f"{'Table 1 Total (AP)' if metric == 'Total' else 'Table 2 MOTA Total'}")
         ax.grid(alpha=0.3, which="both")
-        ax.legend(loc="lower right", fontsize=8)
+        ax.legend(loc="center right", fontsize=7)
     fig.suptitle("the cpu default recipe at more iterations, synthetic val split (squares: reproduce runs; "
                  "circles: ablation rows;\nfilled: integer-argmax decoding, hollow: decoding.subpixel; "
                  "scripts/compute_scaling.py)", fontsize=10)
