@@ -169,8 +169,9 @@ class DecodingConfig:
     # maximum and its two neighbours (at most half a pixel; `posekit.decoding.subpixel_offsets`). At the
     # `cpu` size a heatmap pixel is 5.7 px of a 640x360 frame (stride 4 at scale 0.7) against a PCKh@0.5
     # tolerance of 11.7 px for the median synthetic head, so the integer grid alone costs accuracy; the
-    # paper's 896x512 input halves that pixel. Measured on the same models (README ablation): +1.0 Table 1
-    # Total / +1.4 MOTA on the reference, +2.6 to +4.1 / +4.2 to +5.6 at a 320x192 input.
+    # paper's 896x512 input halves that pixel. Measured on the same models, each with its own grid search
+    # (README ablation): +1.5 Table 1 Total / +1.9 MOTA at the cpu size (two seeds), +1.0 / +1.5 on the
+    # reference, +2.6 to +4.1 / +4.2 to +5.6 at a 320x192 input.
     subpixel: bool = False
 
 
