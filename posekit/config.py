@@ -173,6 +173,16 @@ class DecodingConfig:
     # (README ablation): +1.5 Table 1 Total / +1.9 MOTA at the cpu size (two seeds), +1.0 / +1.5 on the
     # reference, +2.6 to +4.1 / +4.2 to +5.6 at a 320x192 input.
     subpixel: bool = False
+    # Not in the paper: flip test. False (the paper) runs the network once per frame. True also runs it on
+    # the frame mirrored in x and averages (`posekit.inference.Predictor`): component 1's multi-person and
+    # head heatmaps with those of the mirrored frame mirrored back (left/right joints swapped,
+    # `posekit.decoding.mirror_heatmaps`), and component 2's filtered heatmaps of each head with those
+    # computed on the mirrored frame from its mirrored features, multi-person heatmaps and head mask; the
+    # final heatmaps are the averaged filtered × the averaged multi-person heatmaps. Training mirrors the
+    # frames (§4), so both passes are estimates of the same heatmaps and their mean has less noise. Costs a
+    # second pass of both components. Measured on the same models, each with its own grid search (README
+    # ablation).
+    flip_test: bool = False
 
 
 @dataclass(frozen=True)
@@ -224,7 +234,7 @@ def _make_profiles() -> dict[str, Config]:
             heatmap_init_scale=0.01, filtered_init=0.5,  # no saturated tanh at the start, no product saddle
             checkpoint_every=250, log_every=25,
         ),
-        decoding=DecodingConfig(subpixel=True),  # joints between heatmap pixels (README ablation)
+        decoding=DecodingConfig(subpixel=True, flip_test=True),  # README ablation
     )
     tiny_net = NetworkConfig(input_width=224, input_height=128, num_filters=16, num_levels=4)
     tiny = Config(

@@ -17,6 +17,7 @@ import numpy as np
 from posekit.config import TargetConfig
 from posekit.data.schema import Person
 from posekit.geometry import invert_affine, transform_points
+from posekit.joints import flip_permutation
 from posekit.targets import head_mask, heatmap_to_input
 
 
@@ -95,6 +96,20 @@ def head_masks(
     for i, center in enumerate(peaks):
         out[i] = head_mask(center, height, width, sigma=sigma)
     return out
+
+
+def mirror_heatmaps(heatmaps: np.ndarray, joints: bool = True) -> np.ndarray:
+    """Heatmaps of a frame mirrored in x, as heatmaps of the frame itself (`DecodingConfig.flip_test`).
+
+    heatmaps: (B, h, w, C) numpy; joints: C = 15 joint channels, whose left/right partners swap
+    (`posekit.joints.FLIP_PAIRS`); False for single-channel maps (head heatmap, head mask).
+    Exact on posekit's pixel-centre grid (`targets.heatmap_to_input`): mirroring the W-px input,
+    x -> W - 1 - x, moves heatmap column p to w - 1 - p (W = stride · w). Its own inverse.
+    """
+    out = np.asarray(heatmaps)[:, :, ::-1]
+    if joints:
+        out = out[..., flip_permutation()]
+    return np.ascontiguousarray(out)
 
 
 def subpixel_offsets(heatmaps: np.ndarray, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -18,6 +18,8 @@ Per batch of frames:
     final = filtered × multi                         (K, h, w, 15) (posekit.model.single_person_heatmaps)
     joints at the argmax, t_joint, t_person          (decoding.decode_single_person; between pixels with
                                                      decoding.subpixel, not in the paper)
+    (decoding.flip_test, not in the paper: both components also run on the mirrored frame, and the
+     multi-person, head and filtered heatmaps are averaged with theirs mirrored back; see `Predictor`)
     heatmap px -> image px                           (decoding.heatmap_to_image: inverse letterbox, clipped
                                                      to the frame)
     persons with scores                              (decoding.to_person)
@@ -38,7 +40,14 @@ import numpy as np
 from posekit.augment import normalize_intensity
 from posekit.config import Config, Thresholds
 from posekit.data.schema import Frame, Person, Sequence
-from posekit.decoding import decode_single_person, find_head_peaks, head_masks, heatmap_to_image, to_person
+from posekit.decoding import (
+    decode_single_person,
+    find_head_peaks,
+    head_masks,
+    heatmap_to_image,
+    mirror_heatmaps,
+    to_person,
+)
 from posekit.geometry import letterbox
 from posekit.imageio import read_image
 from posekit.tracking import GeometricTracker
@@ -109,6 +118,12 @@ class Predictor:
     max_heads:   at most this many heads per frame (`DEFAULT_MAX_HEADS`; None: no bound).
     precision:   "fp32" (default) or "bf16" (Not in the paper: bfloat16 compute via Keras' mixed_bfloat16
                  policy, for hardware with bfloat16 units; outputs are cast back to float32 before decoding).
+
+    With `config.decoding.flip_test` (not in the paper) component 1 also runs on each frame mirrored in x:
+    its multi-person and head heatmaps are averaged with the mirrored frame's, mirrored back
+    (`decoding.mirror_heatmaps`), and its features of the mirrored frame are kept (`run_network`'s
+    "features_mirrored"); component 2 then runs for each head on both, the mirrored call with the mirrored
+    averaged multi-person heatmaps and head mask, and the two filtered heatmaps are averaged the same way.
 
     After each call, `timings` holds the seconds spent per stage (`TIMING_KEYS`), accumulated.
     """
@@ -208,23 +223,38 @@ class Predictor:
             return np.zeros((0, h_in, w_in, 3), np.float32), np.zeros((0, 2, 3))
         return np.stack(inputs), np.stack(matrices)
 
+    def _network(self, x: np.ndarray) -> dict[str, Any]:
+        """Component 1 on a prepared batch; with `decoding.flip_test` also on the batch mirrored in x, the
+        heatmaps averaged (numpy) and the mirrored features kept (see the class docstring)."""
+        features, multi, head = self._component1(x)
+        out = {"features": features, "multi_person_heatmaps": multi, "head_heatmap": head}
+        if self.config.decoding.flip_test:
+            features_m, multi_m, head_m = self._component1(np.ascontiguousarray(x[:, :, ::-1]))
+            out["multi_person_heatmaps"] = 0.5 * (np.asarray(multi) + mirror_heatmaps(np.asarray(multi_m)))
+            out["head_heatmap"] = 0.5 * (np.asarray(head) + mirror_heatmaps(np.asarray(head_m), joints=False))
+            out["features_mirrored"] = features_m
+        return out
+
     def run_network(self, images: Iterable[np.ndarray]) -> dict[str, np.ndarray]:
         """Component 1 on frames (for diagnostics and caching), in batches of `batch_size`.
 
         images:  frames, each (H, W, 3) uint8 RGB of any size.
         returns: {"features": (B, h, w, C), "multi_person_heatmaps": (B, h, w, 15),
-                 "head_heatmap": (B, h, w, 1), "letterbox": (B, 2, 3)} numpy arrays.
+                 "head_heatmap": (B, h, w, 1), "letterbox": (B, 2, 3)} numpy arrays; with
+                 `decoding.flip_test` the heatmaps are the flip-test averages and "features_mirrored"
+                 (B, h, w, C) holds the mirrored frames' features.
         """
         parts: dict[str, list[np.ndarray]] = {
             k: [] for k in ("features", "multi_person_heatmaps", "head_heatmap")
         }
         matrices = []
+        if self.config.decoding.flip_test:
+            parts["features_mirrored"] = []
         for batch in _batches(images, self.batch_size):
             x, M = self.prepare(batch)
-            features, multi, head = self._component1(x)
-            parts["features"].append(np.asarray(features))
-            parts["multi_person_heatmaps"].append(np.asarray(multi))
-            parts["head_heatmap"].append(np.asarray(head))
+            out = self._network(x)
+            for k, v in out.items():
+                parts[k].append(np.asarray(v))
             matrices.append(M)
         if not matrices:
             raise ValueError("run_network needs at least one frame")
@@ -239,6 +269,7 @@ class Predictor:
         masked_head_heatmap: np.ndarray,
         frame_index: np.ndarray | None = None,
         final: bool = False,
+        features_mirrored: Any = None,
     ) -> np.ndarray:
         """Component 2 for every head in batched calls of at most `head_chunk` heads. Paper §2.
 
@@ -251,16 +282,18 @@ class Predictor:
         multi_person_heatmaps:  (F, h, w, 15) idem.
         masked_head_heatmap:    (K, h, w, 1) head mask × head heatmap, one per head.
         frame_index:            (K,) int, the frame of each head (default: head k uses row k).
+        features_mirrored:      (F, h, w, C) features of the mirrored frames (`decoding.flip_test`): the
+                                filtered heatmaps are then averaged with those of the mirrored call.
         returns:                filtered heatmaps (K, h, w, 15) float32, or the final single-person
                                 heatmaps (filtered × multi) when `final`.
         """
         filtered, single = self._run_component2(features, multi_person_heatmaps, masked_head_heatmap,
-                                                frame_index)
+                                                frame_index, features_mirrored)
         return single if final else filtered
 
     def _run_component2(
         self, features: Any, multi_person_heatmaps: Any, masked_head_heatmap: np.ndarray,
-        frame_index: np.ndarray | None = None,
+        frame_index: np.ndarray | None = None, features_mirrored: Any = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """`run_component2`'s filtered and final heatmaps, both from the same calls."""
         k = int(np.shape(masked_head_heatmap)[0])
@@ -271,11 +304,23 @@ class Predictor:
         if k == 0:
             empty = np.zeros((0, h, w, self.config.network.num_joints), np.float32)
             return empty, empty.copy()
+        masked = np.asarray(masked_head_heatmap, dtype=np.float32)
+        filtered, single = self._component2_chunks(features, multi_person_heatmaps, masked, frame_index)
+        if features_mirrored is None:
+            return filtered, single
+        multi = np.asarray(multi_person_heatmaps, dtype=np.float32)
+        filtered_m, _ = self._component2_chunks(features_mirrored, mirror_heatmaps(multi),
+                                                mirror_heatmaps(masked, joints=False), frame_index)
+        filtered = 0.5 * (filtered + mirror_heatmaps(filtered_m))
+        return filtered, filtered * multi[frame_index]  # single_person_heatmaps, on the averages
+
+    def _component2_chunks(self, features: Any, multi_person_heatmaps: Any, masked: np.ndarray,
+                           frame_index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Component 2's filtered and final heatmaps for every head, `head_chunk` heads per call."""
         features = self._to_device(features)
         multi = self._to_device(multi_person_heatmaps)
-        masked = np.asarray(masked_head_heatmap, dtype=np.float32)
         filtered, single = [], []
-        for start in range(0, k, self.head_chunk):
+        for start in range(0, len(masked), self.head_chunk):
             sl = slice(start, start + self.head_chunk)
             f, s = self._component2(features, multi, masked[sl], frame_index[sl])
             filtered.append(np.asarray(f))
@@ -330,7 +375,7 @@ class Predictor:
         t0 = self._tick("heads", t0)
 
         filtered, final = self._run_component2(net["features"], net["multi_person_heatmaps"], masked,
-                                               frame_index)
+                                               frame_index, net.get("features_mirrored"))
         t0 = self._tick("component2", t0)
 
         joints, keep = decode_single_person(final, th.t_joint, th.t_person,
@@ -351,9 +396,9 @@ class Predictor:
         t0 = time.perf_counter()
         x, matrices = self.prepare(images)
         t0 = self._tick("letterbox", t0)
-        features, multi, head = self._component1(x)
-        net = {"features": features, "multi_person_heatmaps": multi, "head_heatmap": np.asarray(head),
-               "letterbox": matrices}
+        net = self._network(x)
+        net["head_heatmap"] = np.asarray(net["head_heatmap"])
+        net["letterbox"] = matrices
         self._tick("component1", t0)
         return self.decode(net, [(image.shape[1], image.shape[0]) for image in images]).persons
 

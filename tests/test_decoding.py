@@ -252,3 +252,31 @@ def test_subpixel_offsets_are_at_most_half_a_pixel():
 def test_subpixel_with_no_heads():
     joints, keep = decode_single_person(np.zeros((0, H, W, 15)), 0.3, 3.0, subpixel=True)
     assert joints.shape == (0, 15, 3) and keep.shape == (0,)
+
+
+def test_mirror_heatmaps_is_the_heatmap_of_the_mirrored_pose():
+    """Mirroring the input (x -> W - 1 - x, left/right joints swapped) moves each joint's target Gaussian
+    to the mirrored heatmap column, on posekit's pixel-centre grid: no half-pixel shift."""
+    from posekit.decoding import mirror_heatmaps
+    from posekit.joints import flip_permutation
+    from posekit.targets import multi_person_joint_heatmaps
+
+    stride, w, h, W = 4, 56, 32, 224
+    rng = np.random.default_rng(3)
+    joints = np.concatenate([rng.uniform([0, 0], [W - 1, 4 * h - 1], (2, 15, 2)), np.ones((2, 15, 1))], -1)
+    mirrored = joints.copy()
+    mirrored[..., 0] = W - 1 - joints[..., 0]
+    mirrored = mirrored[:, flip_permutation()]
+    maps = multi_person_joint_heatmaps(_in_heatmap_px(joints, stride), h, w, 2.0)
+    maps_m = multi_person_joint_heatmaps(_in_heatmap_px(mirrored, stride), h, w, 2.0)
+    np.testing.assert_allclose(mirror_heatmaps(maps_m[None])[0], maps, atol=1e-6)
+    assert np.abs(mirror_heatmaps(maps_m[None], joints=False)[0] - maps).max() > 0.5  # the swap matters
+    np.testing.assert_array_equal(mirror_heatmaps(mirror_heatmaps(maps[None])), maps[None])  # involution
+
+
+def _in_heatmap_px(joints: np.ndarray, stride: int) -> np.ndarray:
+    from posekit.targets import input_to_heatmap
+
+    out = joints.copy()
+    out[..., :2] = input_to_heatmap(joints[..., :2], stride)
+    return out

@@ -8,7 +8,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from tolerances import component2_rtol
+from tolerances import component2_rtol, network_rtol
 
 from posekit.config import Thresholds, get_profile
 from posekit.data.schema import Frame, Sequence
@@ -367,3 +367,38 @@ def test_decoding_subpixel_reaches_the_predictor(model):
     assert np.any(moved > 0.1)
     stride_px = CONFIG.network.heatmap_stride * max(s[0] / CONFIG.network.input_width for s in sizes) * 2
     assert np.all(moved <= 0.5 * stride_px + 1e-9)  # at most half a heatmap pixel in image px
+
+
+@pytest.mark.parametrize("flip_test", [False, True])
+def test_flip_test_makes_the_heatmaps_mirror_equivariant(model, flip_test):
+    """`decoding.flip_test` averages each output with the mirrored frame's, mirrored back, so the averaged
+    multi-person, head and final heatmaps of a mirrored frame are exactly the mirror of the frame's (both
+    averages hold the same two network passes). A random network alone is far from equivariant."""
+    import dataclasses
+
+    from posekit.config import DecodingConfig
+    from posekit.decoding import head_masks, mirror_heatmaps
+    from posekit.inference import Predictor
+
+    config = dataclasses.replace(CONFIG, decoding=DecodingConfig(flip_test=flip_test))
+    predictor = Predictor(model, CONFIG.thresholds, config, batch_size=1)
+    net_in = CONFIG.network
+    frame = random_frames(1, seed=9, sizes=((net_in.input_height, net_in.input_width),))[0]  # no letterbox
+    a, b = predictor.run_network([frame]), predictor.run_network([np.ascontiguousarray(frame[:, ::-1])])
+    assert ("features_mirrored" in a) is flip_test
+    w, h = CONFIG.network.heatmap_width, CONFIG.network.heatmap_height
+    peak = np.array([[17.0, 12.0]])
+    finals = []
+    for net, p in ((a, peak), (b, np.array([[w - 1 - peak[0, 0], peak[0, 1]]]))):
+        masked = head_masks(p, h, w, CONFIG.targets.head_mask_sigma) * net["head_heatmap"][:1]
+        finals.append(predictor.run_component2(net["features"], net["multi_person_heatmaps"], masked,
+                                               final=True, features_mirrored=net.get("features_mirrored")))
+    pairs = [(a["multi_person_heatmaps"], mirror_heatmaps(b["multi_person_heatmaps"])),
+             (a["head_heatmap"], mirror_heatmaps(b["head_heatmap"], joints=False)),
+             (finals[0], mirror_heatmaps(finals[1]))]
+    for x, y in pairs:
+        scale = float(np.abs(x).max())
+        if flip_test:  # the same float32 passes summed in the other order: a + b == b + a
+            np.testing.assert_allclose(x, y, atol=network_rtol(CONFIG) * scale)
+        else:
+            assert np.abs(x - y).max() > 0.01 * scale
