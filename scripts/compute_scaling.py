@@ -10,9 +10,10 @@ Points come from two kinds of committed folders, nothing is typed in by hand:
 - rows of `scripts/ablation.py` (its ablation.csv: Total_mAP, MOTA, training_TFLOP), the default recipe's
   rows.
 The compute is `posekit.model.training_flops` of the run's config (forward + backward ≈ 3 × forward).
-Each point carries its decoding: `argmax` (the paper's integer maximum) or `subpixel` (`decoding.subpixel`,
-the `cpu` profile's since it was added); the two are fitted and drawn apart (filled / hollow markers), so a
-change of the decoding does not pass for a change of the compute.
+Each point carries its decoding: `argmax` (the paper's integer maximum), `subpixel` (`decoding.subpixel`) or
+`subpixel+flip` (with `decoding.flip_test` too: the `cpu` profile's since it was added); they are fitted and
+drawn apart (filled / hollow / half-filled markers), so a change of the decoding does not pass for a change of
+the compute.
 
 Writes OUT/compute_scaling.csv (one row per point) and OUT/compute_scaling.png (both tables against TFLOP on a
 log axis, the issue-16 goals as dashed lines, the 70 TFLOP budget as a vertical line, and a least-squares line
@@ -32,7 +33,7 @@ import numpy as np
 #: The rows of scripts/ablation.py trained with the `cpu` default recipe (only seed / iterations differ).
 DEFAULT_RECIPE_ROWS = ("ff8-no-rot-scale", "ff8-no-rot-scale-seed1", "default-2x", "subpixel",
                        "subpixel-seed1")
-DECODINGS = ("argmax", "subpixel")
+DECODINGS = ("argmax", "subpixel", "flip", "subpixel+flip")
 #: Issue 16's goals: the default at <= 70 TFLOP, and the reference.
 BUDGET_TFLOP = 70.0
 GOALS = {"Total": (70.0, 85.0), "MOTA": (50.0, 65.0)}
@@ -53,15 +54,26 @@ def run_point(run: Path) -> dict:
     with open(run / "tables" / "table2.csv") as fh:
         t2 = next(csv.DictReader(fh))
     return {"point": run.name, "source": str(run), "precision": config.train.precision,
-            "decoding": "subpixel" if config.decoding.subpixel else "argmax",
+            "decoding": decoding_of(config.decoding.subpixel, config.decoding.flip_test),
             "iterations": config.train.iterations, "training_TFLOP": round(training_flops(config) / 1e12, 1),
             "Total": round(float(t1["Total"]), 1), "MOTA": round(float(t2["MOTA Total"]), 1)}
 
 
+def decoding_of(subpixel: bool, flip_test: bool) -> str:
+    """The point's decoding label (`DECODINGS`)."""
+    if flip_test:
+        return "subpixel+flip" if subpixel else "flip"
+    return "subpixel" if subpixel else "argmax"
+
+
 def _decoding(overrides: str) -> str:
-    """`subpixel` when the last `decoding.subpixel=` of a row's overrides is true, else `argmax`."""
-    values = [o.split("=", 1)[1].lower() for o in overrides.split() if o.startswith("decoding.subpixel=")]
-    return "subpixel" if values and values[-1] in ("true", "1") else "argmax"
+    """The decoding of an ablation row from the last `decoding.subpixel=` / `decoding.flip_test=` of its
+    overrides (rows written before a field existed decoded without it)."""
+    def last(key: str) -> bool:
+        values = [o.split("=", 1)[1].lower() for o in overrides.split() if o.startswith(f"decoding.{key}=")]
+        return bool(values) and values[-1] in ("true", "1")
+
+    return decoding_of(last("subpixel"), last("flip_test"))
 
 
 def ablation_points(table: Path, rows: tuple[str, ...] = DEFAULT_RECIPE_ROWS) -> list[dict]:
@@ -111,7 +123,7 @@ def plot(points: list[dict], path: Path) -> list[str]:
             if len(set(gx)) >= 2:  # a line needs two computes
                 a, b = log_fit(gx, gy)
                 ax.plot(grid, a + b * np.log2(grid), color=colour, alpha=0.4, lw=1,
-                        ls="-" if decoding == "argmax" else "--",
+                        ls={"argmax": "-", "subpixel": "--"}.get(decoding, ":"),
                         label=f"{decoding}: {a:.1f} + {b:.1f} · log2(TFLOP)")
                 lines.append(f"{metric} ({decoding}) ≈ {a:.1f} + {b:.1f} · log2(TFLOP) "
                              f"over {len(group)} points")
@@ -121,7 +133,8 @@ def plot(points: list[dict], path: Path) -> list[str]:
             for p in group:
                 marker = "o" if ":" in p["source"] else "s"  # ablation rows are "<csv>:<row>"
                 ax.plot(p["training_TFLOP"], p[metric], marker, color=colour, ms=6,
-                        mfc=colour if decoding == "argmax" else "white")
+                        mfc=colour if decoding == "argmax" else "white",
+                        fillstyle="left" if decoding == "subpixel+flip" else "full")
                 # labels of points at the same compute: a column beside them, in the order of their values,
                 # centred on the group's mean, each joined to its point by a thin line
                 same = sorted((q[metric], q["point"]) for q in points
@@ -142,8 +155,8 @@ def plot(points: list[dict], path: Path) -> list[str]:
         ax.grid(alpha=0.3, which="both")
         ax.legend(loc="center right", fontsize=7)
     fig.suptitle("the cpu default recipe at more iterations, synthetic val split (squares: reproduce runs; "
-                 "circles: ablation rows;\nfilled: integer-argmax decoding, hollow: decoding.subpixel; "
-                 "scripts/compute_scaling.py)", fontsize=10)
+                 "circles: ablation rows;\nfilled: integer-argmax decoding, hollow: decoding.subpixel, "
+                 "half: + decoding.flip_test; scripts/compute_scaling.py)", fontsize=10)
     fig.tight_layout()
     tmp = path.with_name(path.stem + ".tmp.png")
     fig.savefig(tmp, dpi=90)
@@ -158,6 +171,8 @@ def main(argv: list[str] | None = None) -> int:
                    default=[Path("results/cpu-synthetic"), Path("results/ablation-bf16/default-argmax"),
                             Path("results/ablation-bf16/reference-25k"),
                             Path("results/ablation-bf16/reference-50k-argmax"),
+                            Path("results/ablation-bf16/default-noflip"),
+                            Path("results/ablation-bf16/reference-50k-noflip"),
                             Path("results/cpu-reference")],
                    help="posekit reproduce folders of the cpu default recipe")
     p.add_argument("--out", type=Path, default=Path("results/ablation-bf16"),
@@ -183,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
         w.writerows(points)
     os.replace(tmp, args.out / "compute_scaling.csv")
     for q in points:
-        print(f"{q['point']:<26} {q['precision']:<5} {q['decoding']:<8} {q['iterations']:>7,} it "
+        print(f"{q['point']:<26} {q['precision']:<5} {q['decoding']:<13} {q['iterations']:>7,} it "
               f"{q['training_TFLOP']:>7.1f} TFLOP  "
               f"Total {q['Total']:5.1f}  MOTA {q['MOTA']:5.1f}")
     for line in plot(points, args.out / "compute_scaling.png"):

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from scripts.compute_scaling import ablation_points, log_fit, tflop_for
+from scripts.compute_scaling import DEFAULT_RECIPE_ROWS, ablation_points, log_fit, tflop_for
 
 
 def test_log_fit_recovers_a_line_in_log2_and_inverts_it() -> None:
@@ -61,6 +61,10 @@ def test_ablation_points_carry_their_decoding(tmp_path: Path) -> None:
         w.writerow(dict(row="subpixel-seed1", precision="bf16", iterations=3750, training_TFLOP=69.8,
                         Total_mAP=50.0, MOTA=30.0,
                         overrides="decoding.subpixel=true decoding.subpixel=false"))
-    points = {p["point"]: p["decoding"] for p in ablation_points(table)}
+        w.writerow(dict(row="flip", precision="bf16", iterations=3750, training_TFLOP=69.8,
+                        Total_mAP=56.0, MOTA=36.0,
+                        overrides="decoding.subpixel=true decoding.flip_test=true"))
+    points = {p["point"]: p["decoding"] for p in ablation_points(table, (*DEFAULT_RECIPE_ROWS, "flip"))}
     # the last override wins, as in posekit.config.apply_overrides
-    assert points == {"ff8-no-rot-scale": "argmax", "subpixel": "subpixel", "subpixel-seed1": "argmax"}
+    assert points == {"ff8-no-rot-scale": "argmax", "subpixel": "subpixel", "subpixel-seed1": "argmax",
+                      "flip": "subpixel+flip"}
