@@ -14,6 +14,7 @@ from posekit.cli import main
 from posekit.commands.evaluate import evaluate_folders
 from posekit.data.posetrack import read_sequence, write_folder, write_sequence
 from posekit.data.schema import Frame, Person, Sequence
+from posekit.errors import DataError
 from posekit.evaluation import evaluate
 
 FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures"
@@ -289,3 +290,40 @@ def test_sequence_order_and_carry_over_flags(tmp_path, capsys):
                  "--sequence-order", "listdir", "--carry-over", "previous_update"]) == 0
     out = capsys.readouterr().out
     assert "CLEAN VARIANT" in out and "carry_over='previous_update'" in out and "Table 2b" in out
+
+
+def _split_on_disk(tmp_path: Path) -> tuple[Path, Path]:
+    from benchmarks.bench_evaluation import synthetic_split
+
+    # noisy tracked predictions: pixel noise, dropped joints, spurious persons, identity changes
+    gts, preds = synthetic_split(n_sequences=12, n_frames=8, n_people=3, seed=4)
+    write_folder(gts, tmp_path / "gt", format="2018")
+    write_folder(preds, tmp_path / "pred", format="2018")
+    return tmp_path / "gt", tmp_path / "pred"
+
+
+def test_workers_give_the_one_process_numbers_bit_for_bit(tmp_path):
+    from posekit.commands.evaluate import _evaluate_in_parts
+
+    gt_dir, pred_dir = _split_on_disk(tmp_path)
+    one = evaluate_folders(gt_dir, pred_dir, workers=1)
+    for workers in (2, 3):
+        many = _evaluate_in_parts(gt_dir, pred_dir, "auto", "sorted", workers, {})
+        assert many is not None  # the forked path ran (no fall-back)
+        assert many.sequences == one.sequences
+        for attr in ("joint_rows", "table1_row", "table2_row", "table2b_rows", "sequence_rows"):
+            assert repr(getattr(many, attr)) == repr(getattr(one, attr)), attr  # repr: every float's bits
+    assert 0 < one.mota_total < 100
+
+
+def test_workers_report_the_one_process_error(tmp_path, capsys):
+    gt_dir, pred_dir = _split_on_disk(tmp_path)
+    last = sorted(pred_dir.glob("*.json"))[-1]  # in the last part, which a forked worker reads
+    last.write_text(last.read_text()[:-20])
+    with pytest.raises(DataError) as one:
+        evaluate_folders(gt_dir, pred_dir, workers=1)
+    with pytest.raises(DataError) as many:
+        evaluate_folders(gt_dir, pred_dir, workers=2)
+    assert str(many.value) == str(one.value) and last.name in str(one.value)
+    assert main(["evaluate", "--gt", str(gt_dir), "--pred", str(pred_dir), "--workers", "2"]) == 2
+    assert last.name in capsys.readouterr().err

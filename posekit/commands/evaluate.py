@@ -13,6 +13,7 @@ sequences) are DataErrors: one line naming the file, exit status 2.
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 
@@ -89,18 +90,96 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="Table 1 only (no track ids needed, single-frame sequences allowed)",
     )
     p.add_argument("--per-sequence", action="store_true", help="also print one row per sequence")
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="processes that read and score the sequences (default: the CPUs; 1: one process); "
+                        "the numbers do not depend on it")
     p.set_defaults(func=run)
 
 
+#: Fewer GT files than this are read and scored in one process (forking costs more than it saves).
+MIN_FILES_PER_WORKER = 4
+
+
+def default_workers() -> int:
+    """The CPUs this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
 def evaluate_folders(gt_dir: str | Path, pred_dir: str | Path, *, format: str = "auto",
-                     sequence_order: str = "sorted", **switches):
+                     sequence_order: str = "sorted", workers: int = 1, **switches):
     """`posekit.evaluation.evaluate` on folders of PoseTrack JSON files (one per sequence), matched by
-    file name (`posekit.data.evaluation_inputs.read_gt_and_predictions`); switches: `evaluate`'s."""
+    file name (`posekit.data.evaluation_inputs.read_gt_and_predictions`); switches: `evaluate`'s.
+
+    workers: processes that read and score the sequences (Not in the official code: it runs in one). With
+    more than one (and at least `MIN_FILES_PER_WORKER` GT files each, on a system that can fork), the GT
+    files are split into contiguous parts of about equal bytes; each forked worker reads its part's GT and
+    prediction files and scores them (`score_sequences`), and the parent pools all scores in the split's
+    order (`EvaluationResult.from_scores`): the same numbers as one process, bit for bit. Any problem in a
+    part (a malformed file, a missing prediction) re-runs the whole evaluation in one process, so the
+    error raised is the one a single process raises first.
+    """
     from posekit.data.evaluation_inputs import read_gt_and_predictions
     from posekit.evaluation import evaluate
 
+    if workers > 1:
+        result = _evaluate_in_parts(gt_dir, pred_dir, format, sequence_order, workers, switches)
+        if result is not None:
+            return result
     gt, preds = read_gt_and_predictions(gt_dir, pred_dir, format=format, sequence_order=sequence_order)
     return evaluate(gt, preds, sequence_order=sequence_order, **switches)
+
+
+def _evaluate_in_parts(gt_dir, pred_dir, format: str, sequence_order: str, workers: int, switches: dict):
+    """`evaluate_folders` in `workers` forked processes; None where it falls back to one process."""
+    import multiprocessing
+
+    from posekit.data.evaluation_inputs import gt_folder, json_files
+    from posekit.errors import PosekitError
+    from posekit.evaluation import EvaluationResult, EvaluationSettings
+
+    if "fork" not in multiprocessing.get_all_start_methods() or not Path(pred_dir).is_dir():
+        return None
+    try:
+        files = json_files(gt_folder(gt_dir), sequence_order)
+        settings = EvaluationSettings(**{k: v for k, v in switches.items() if k != "hota_matching"})
+    except (PosekitError, OSError, ValueError, TypeError):
+        return None  # the one-process path raises it
+    workers = min(workers, len(files) // MIN_FILES_PER_WORKER)
+    if workers < 2:
+        return None
+    sizes = [f.stat().st_size for f in files]
+    bounds = [0]
+    total, acc = sum(sizes), 0
+    for i, size in enumerate(sizes):  # cut after the file where the running size passes k/workers
+        acc += size
+        if len(bounds) < workers and acc >= total * len(bounds) / workers:
+            bounds.append(i + 1)
+    bounds.append(len(files))
+    parts = [files[a:b] for a, b in zip(bounds, bounds[1:]) if b > a]
+    job = (Path(pred_dir), format, settings, switches.get("hota_matching", "posetrack21"))
+    with multiprocessing.get_context("fork").Pool(len(parts) - 1) as pool:
+        pending = [pool.apply_async(_score_part, (part, *job)) for part in parts[1:]]
+        first = _score_part(parts[0], *job)  # the parent scores the first part meanwhile
+        scored = [first, *(p.get() for p in pending)]
+    if any(s is None for s in scored):
+        return None
+    return EvaluationResult.from_scores([s for part in scored for s in part], settings, sequence_order)
+
+
+def _score_part(gt_files: list[Path], pred_dir: Path, format: str, settings, hota_matching: str):
+    """Read and score some GT files and their predictions (a worker of `_evaluate_in_parts`); None on any
+    problem (the parent then re-runs everything in one process, which names it)."""
+    from posekit.data.posetrack import read_sequence
+    from posekit.evaluation import score_sequences
+
+    try:
+        gt = [read_sequence(p) for p in gt_files]
+        preds = [read_sequence(pred_dir / p.name) for p in gt_files]
+        if format != "auto" and any(s.format != format for s in (*gt, *preds)):
+            return None
+        return score_sequences(gt, preds, settings, hota_matching=hota_matching)
+    except Exception:  # noqa: BLE001 - any problem is reported by the one-process re-run
+        return None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -114,6 +193,7 @@ def run(args: argparse.Namespace) -> int:
         motp=args.motp,
         carry_over=args.carry_over,
         tracking=args.tracking,
+        workers=args.workers if args.workers is not None else default_workers(),
     )
     print(f"{len(result.sequences)} sequences: {args.gt} vs {args.pred}")
     print(result.format_tables())

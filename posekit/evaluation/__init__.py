@@ -47,18 +47,20 @@ from posekit.evaluation.official import (
     TABLE_COLUMNS,
     EvaluationResult,
     EvaluationSettings,
+    SequenceScore,
     evaluate,
+    score_sequences,
     summary_totals,
 )
 from posekit.evaluation.sweep import SweepEvaluator
 
 __all__ = [
-    "ALPHAS", "APInputs", "CARRY_OVER_MODES", "DIST_THRESH", "EMPTY_FRAME_RULES", "EvaluationResult",
-    "EvaluationSettings", "FrameMatches", "GTFrames", "HEAD_SIZE_FACTOR", "HOTACounts", "HOTA_FIELDS",
-    "JointAccumulator", "MAX_TRACK_ID", "MIN_SCORE", "MOTP_MODES", "MOT_COUNTS", "PredictionFrames",
-    "SEQUENCE_ORDERS", "SweepEvaluator", "TABLE2B_ROWS", "TABLE2_COLUMNS", "TABLE_COLUMNS", "ap_rows",
-    "average_precision", "evaluate", "filter_points", "frame_poses", "gt_frames", "hota_counts",
-    "hota_summary", "id_counts", "id_metrics", "id_rows", "match_frames", "mot_accumulators", "mot_counts",
-    "mot_inputs", "mot_metrics", "nanmean", "points_strictly_inside", "prediction_frames", "similarity",
-    "summary_totals", "voc_ap",
+    "ALPHAS", "ap_rows", "APInputs", "average_precision", "CARRY_OVER_MODES", "DIST_THRESH",
+    "EMPTY_FRAME_RULES", "evaluate", "EvaluationResult", "EvaluationSettings", "filter_points", "frame_poses",
+    "FrameMatches", "gt_frames", "GTFrames", "HEAD_SIZE_FACTOR", "hota_counts", "HOTA_FIELDS", "hota_summary",
+    "HOTACounts", "id_counts", "id_metrics", "id_rows", "JointAccumulator", "match_frames", "MAX_TRACK_ID",
+    "MIN_SCORE", "mot_accumulators", "MOT_COUNTS", "mot_counts", "mot_inputs", "mot_metrics", "MOTP_MODES",
+    "nanmean", "points_strictly_inside", "prediction_frames", "PredictionFrames", "score_sequences",
+    "SEQUENCE_ORDERS", "SequenceScore", "similarity", "summary_totals", "SweepEvaluator", "TABLE2_COLUMNS",
+    "TABLE2B_ROWS", "TABLE_COLUMNS", "voc_ap",
 ]

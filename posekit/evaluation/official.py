@@ -319,10 +319,19 @@ def evaluate(
         carry_over=carry_over,
         tracking=tracking,
     )
+    scores = score_sequences(gt, pred, settings, gt_names=gt_names, hota_matching=hota_matching)
+    return EvaluationResult.from_scores(scores, settings, sequence_order)
+
+
+def score_sequences(gt: list[Sequence], pred: list[Sequence], settings: EvaluationSettings, *,
+                    gt_names: SequenceLike[str] | None = None, hota_matching: str = "posetrack21"
+                    ) -> list[SequenceScore]:
+    """`evaluate` before pooling: one `SequenceScore` per GT sequence (paired and checked as `evaluate`
+    does). `EvaluationResult.from_scores` of the concatenated scores of disjoint parts of a split, in the
+    split's order, is `evaluate` of the whole split, number for number (it pools in that order)."""
     if hota_matching not in HOTA_MATCHING:
         raise ValueError(f"hota_matching must be one of {HOTA_MATCHING}, got {hota_matching!r}")
-    scores = [score_sequence(g, p, settings, hota_matching) for g, p in pair_sequences(gt, pred, gt_names)]
-    return EvaluationResult.from_scores(scores, settings, sequence_order)
+    return [score_sequence(g, p, settings, hota_matching) for g, p in pair_sequences(gt, pred, gt_names)]
 
 
 def summary_totals(ap: list[dict[str, float]], mot: list[dict[str, float]]) -> dict[str, float]:
