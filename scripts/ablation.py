@@ -33,7 +33,8 @@ from pathlib import Path
 #: The previous `cpu` recipe, spelled out so every row is explicit whatever the profile's current values.
 _OLD = ["network.first_block_filters=0", "train.lr_schedule=constant", "train.warmup_iterations=0",
         "train.multi_person_loss_weight=0.0", "train.heatmap_init_scale=1.0", "train.filtered_init=0.0",
-        "network.num_filters=32", "augment.geometric_range=1.0", "decoding.subpixel=false"]
+        "network.num_filters=32", "augment.geometric_range=1.0", "decoding.subpixel=false",
+        "decoding.flip_test=false"]
 _LR = [*_OLD, "train.learning_rate=0.001"]
 _INIT = ["train.heatmap_init_scale=0.01", "train.filtered_init=0.5"]
 _MULTI = ["train.multi_person_loss_weight=1.0"]
@@ -111,6 +112,17 @@ ROWS: list[tuple[str, str, list[str]]] = [
     ("subpixel-argmax-seed1",
      "the subpixel-seed1 row's model decoded at the integer argmax (the same training)",
      [*_LR, *_FF8, "augment.geometric_range=0.0", "decoding.subpixel=false", "train.seed=1"]),
+    ("flip", "subpixel with the flip test (decoding.flip_test, an inference change: both components also "
+             "run on the mirrored frame, heatmaps averaged; the cpu default)",
+     [*_LR, *_FF8, "augment.geometric_range=0.0", "decoding.subpixel=true", "decoding.flip_test=true"]),
+    ("flip-seed1", "flip with another seed",
+     [*_LR, *_FF8, "augment.geometric_range=0.0", "decoding.subpixel=true", "decoding.flip_test=true",
+      "train.seed=1"]),
+    ("flip-off", "the flip row's model without the flip test (the same training): the pair isolates it",
+     [*_LR, *_FF8, "augment.geometric_range=0.0", "decoding.subpixel=true", "decoding.flip_test=false"]),
+    ("flip-off-seed1", "the flip-seed1 row's model without the flip test (the same training)",
+     [*_LR, *_FF8, "augment.geometric_range=0.0", "decoding.subpixel=true", "decoding.flip_test=false",
+      "train.seed=1"]),
     ("default-2x", "the cpu default (ff8-no-rot-scale) at twice the iterations (7,500; 140 TFLOP, over "
                    "budget): how the tables grow with compute",
      [*_LR, *_FF8, "augment.geometric_range=0.0", "train.iterations=7500"]),
