@@ -32,7 +32,7 @@ import numpy as np
 
 #: The rows of scripts/ablation.py trained with the `cpu` default recipe (only seed / iterations differ).
 DEFAULT_RECIPE_ROWS = ("ff8-no-rot-scale", "ff8-no-rot-scale-seed1", "default-2x", "subpixel",
-                       "subpixel-seed1")
+                       "subpixel-seed1", "flip", "flip-seed1", "flip-off", "flip-off-seed1")
 DECODINGS = ("argmax", "subpixel", "flip", "subpixel+flip")
 #: Issue 16's goals: the default at <= 70 TFLOP, and the reference.
 BUDGET_TFLOP = 70.0
