@@ -49,8 +49,20 @@ class NetworkConfig:
     # 0 means num_filters, as in the paper ("two consecutive 3 × 3 convolutions with 128 outputs" in both
     # blocks). At the `cpu` size the 32→32 convolution at 448×256 alone is half of component 1's FLOPs.
     first_block_filters: int = 0
+    # Not in the paper: outputs of every intermediate convolution of the second component's U-Net (the
+    # single-person FCN); 0 means num_filters, as in the paper ("with the same structure as the U-Net of the
+    # first component"). Component 2 runs once per person of interest, component 1 once per image; at the
+    # `cpu` size with 2 persons per image it is half of the training FLOPs, while the multi-person heatmaps of
+    # component 1 are what limits the tables (README oracle). Fewer outputs here move training compute to
+    # component 1 (more iterations in the same TFLOP).
+    component2_filters: int = 0
     num_joints: int = 15  # PoseTrack 2017 joints (posekit.joints)
     l2_decay: float = 0.0005  # §4: "weights ... have an L2 decay of 0.0005"
+
+    @property
+    def single_person_filters(self) -> int:
+        """Outputs of component 2's intermediate convolutions (`component2_filters`, 0: num_filters)."""
+        return self.component2_filters if self.component2_filters > 0 else self.num_filters
 
     @property
     def heatmap_stride(self) -> int:

@@ -103,25 +103,26 @@ def _conv(
     )
 
 
-def _unet(x: Any, net: NetworkConfig, prefix: str, seeds: _Seeds) -> Any:
-    """The U-Net of §2.1 on `x` (B, h, w, ·) -> (B, h, w, num_filters).
+def _unet(x: Any, net: NetworkConfig, prefix: str, seeds: _Seeds, filters: int | None = None) -> Any:
+    """The U-Net of §2.1 on `x` (B, h, w, ·) -> (B, h, w, filters) (`filters`: num_filters unless given).
 
     Level 0 works at h × w; each lower level halves both by 2×2 max pooling; the lowest level
     (num_levels - 1) is h / 2**(num_levels-1) × w / 2**(num_levels-1) (7×4 at every profile).
     Going up: fixed nearest-neighbour upsampling, *addition* of the skip, then convolutions.
     """
+    filters = net.num_filters if filters is None else filters
     skips = []
     for level in range(net.num_levels):
         if level > 0:
             x = keras.layers.MaxPooling2D(2, name=f"{prefix}_down{level}_pool")(x)
         for c in range(net.convs_per_level):
-            x = _conv(net, net.num_filters, f"{prefix}_down{level}_conv{c}", seeds)(x)
+            x = _conv(net, filters, f"{prefix}_down{level}_conv{c}", seeds)(x)
         skips.append(x)
     for level in reversed(range(net.num_levels - 1)):
         x = keras.layers.UpSampling2D(2, interpolation="nearest", name=f"{prefix}_up{level}_upsample")(x)
         x = keras.layers.Add(name=f"{prefix}_up{level}_add")([skips[level], x])
         for c in range(net.convs_per_level):
-            x = _conv(net, net.num_filters, f"{prefix}_up{level}_conv{c}", seeds)(x)
+            x = _conv(net, filters, f"{prefix}_up{level}_conv{c}", seeds)(x)
     return x
 
 
@@ -173,7 +174,7 @@ def build_component2(
     multi = keras.Input((h, w, net.num_joints), name="multi_person_heatmaps")
     masked_head = keras.Input((h, w, 1), name="masked_head_heatmap")
     x = keras.layers.Concatenate(name="c2_input")([features, multi, masked_head])  # (B, h, w, C + 16)
-    x = _unet(x, net, "c2", seeds)
+    x = _unet(x, net, "c2", seeds, net.single_person_filters)
     filtered = _conv(
         net, net.num_joints, "filtered_heatmaps", seeds, net.heatmap_kernel_size, "tanh",
         heatmap_init_scale, float(math.atanh(filtered_init)),

@@ -48,6 +48,8 @@ _FF8 = [*_INIT, *_MULTI, *_COSINE, "train.batch_size=4", "train.persons_per_imag
 #: layer, so 7,000 instead of 3,750 iterations fit the same 70 TFLOP.
 _R320 = ["network.input_width=320", "network.input_height=192", "augment.translation_px=[-35.71,35.71]",
          "train.iterations=7000"]
+#: The cpu default's decoding and augmentation (rows from `flip` on).
+_FINAL_DECODING = ["augment.geometric_range=0.0", "decoding.subpixel=true", "decoding.flip_test=true"]
 ROWS: list[tuple[str, str, list[str]]] = [
     ("paper-recipe", "the paper's recipe at the cpu size: Adam at 0.00005, 4 images x 1 person, He init",
      [*_OLD, "train.learning_rate=0.00005", *_B4]),
@@ -130,6 +132,17 @@ ROWS: list[tuple[str, str, list[str]]] = [
     ("f24-flip-seed1", "f24-flip with another seed",
      [*_LR, *_FF8[:-2], "network.num_filters=24", "train.iterations=6200", "network.first_block_filters=8",
       "augment.geometric_range=0.0", "decoding.subpixel=true", "decoding.flip_test=true", "train.seed=1"]),
+    ("c2f16", "the cpu default (flip) with 16 instead of 32 channels in component 2 (0.8 -> 0.2 GFLOP per "
+              "person), 5,690 iterations in the same 70 TFLOP: compute moved to component 1",
+     [*_LR, *_FF8[:-1], "network.component2_filters=16", "train.iterations=5690",
+      *_FINAL_DECODING]),
+    ("c2f16-b4", "c2f16 with 4 images x 1 person per mini-batch (the plain reading of the paper's mini-batch), "
+                 "3,240 iterations",
+     [*_LR, *_FF8[:-1], "network.component2_filters=16", "train.batch_size=4", "train.persons_per_image=1",
+      "train.iterations=3240", *_FINAL_DECODING]),
+    ("c2f16-k1", "c2f16 with 2 images x 1 person per mini-batch, 6,480 iterations",
+     [*_LR, *_FF8[:-1], "network.component2_filters=16", "train.batch_size=2", "train.persons_per_image=1",
+      "train.iterations=6480", *_FINAL_DECODING]),
     ("default-2x", "the cpu default (ff8-no-rot-scale) at twice the iterations (7,500; 140 TFLOP, over "
                    "budget): how the tables grow with compute",
      [*_LR, *_FF8, "augment.geometric_range=0.0", "train.iterations=7500"]),

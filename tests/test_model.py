@@ -379,3 +379,33 @@ def test_training_diagnostics_count_found_joints_and_split_gradient_norms():
     # a float32 sum of 18 (9) squares, then a square root (which halves the relative error)
     assert diag["grad_norm_c1"] == pytest.approx(norm_c1, abs=sum_atol(18, norm_c1**2) / norm_c1)
     assert diag["grad_norm_c2"] == pytest.approx(norm_c2, abs=sum_atol(9, norm_c2**2) / norm_c2)
+
+
+def test_component2_filters_sets_only_the_single_person_unet_width():
+    """`network.component2_filters` (not in the paper; 0 = num_filters, the paper's "same structure"):
+    component 2's intermediate convolutions get that many outputs, component 1 and the heatmaps are unchanged,
+    component 2's FLOPs fall, and the per-frame / per-head split of inference still equals the whole."""
+    from posekit.config import apply_overrides
+    from posekit.model import split_component2
+
+    base = get_profile("tiny")
+    assert base.network.component2_filters == 0 and base.network.single_person_filters == base.network.num_filters
+    narrow = apply_overrides(base, ["network.component2_filters=8"])
+    c2 = build_component2(narrow.network, seed=0)
+    convs = [layer for layer in c2.layers if isinstance(layer, keras.layers.Conv2D)]
+    assert {int(layer.filters) for layer in convs[:-1]} == {8}
+    assert int(convs[-1].filters) == 15  # the filtered heatmaps
+    c1_base, c1_narrow = build_component1(base.network), build_component1(narrow.network)
+    assert c1_base.count_params() == c1_narrow.count_params()
+    _, _, c1_gflop, c2_gflop = model_summary(base)
+    _, _, c1_gflop_n, c2_gflop_n = model_summary(narrow)
+    assert c1_gflop_n == c1_gflop and c2_gflop_n < 0.5 * c2_gflop
+    n = narrow.network
+    rng = np.random.default_rng(0)
+    features = rng.uniform(0, 1, (2, n.heatmap_height, n.heatmap_width, n.num_filters)).astype("float32")
+    multi = rng.uniform(-1, 1, (2, n.heatmap_height, n.heatmap_width, 15)).astype("float32")
+    head = rng.uniform(0, 1, (2, n.heatmap_height, n.heatmap_width, 1)).astype("float32")
+    whole = np.asarray(c2([features, multi, head]))
+    per_frame, per_head = split_component2(c2)
+    parts = np.asarray(per_head(per_frame(features, multi), head))
+    np.testing.assert_allclose(parts, whole, rtol=0, atol=network_rtol(narrow))
