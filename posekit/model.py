@@ -127,6 +127,10 @@ def _unet(x: Any, net: NetworkConfig, prefix: str, seeds: _Seeds, filters: int |
 
 
 def _check_sizes(net: NetworkConfig) -> None:
+    if net.component2_filters < 0:
+        raise ConfigError(
+            f"network.component2_filters must be >= 0 (0: num_filters), got {net.component2_filters}"
+        )
     divisor = net.heatmap_stride * 2 ** (net.num_levels - 1)
     if net.input_width % divisor or net.input_height % divisor:
         raise ConfigError(

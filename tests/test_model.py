@@ -15,7 +15,7 @@ from tolerances import network_rtol, sum_atol
 
 from posekit.cli import main as cli_main
 from posekit.config import get_profile, save_config
-from posekit.errors import DataError
+from posekit.errors import ConfigError, DataError
 from posekit.model import (
     OUTPUT_KEYS,
     PoseNet,
@@ -389,7 +389,8 @@ def test_component2_filters_sets_only_the_single_person_unet_width():
     from posekit.model import split_component2
 
     base = get_profile("tiny")
-    assert base.network.component2_filters == 0 and base.network.single_person_filters == base.network.num_filters
+    assert base.network.component2_filters == 0
+    assert base.network.single_person_filters == base.network.num_filters
     narrow = apply_overrides(base, ["network.component2_filters=8"])
     c2 = build_component2(narrow.network, seed=0)
     convs = [layer for layer in c2.layers if isinstance(layer, keras.layers.Conv2D)]
@@ -409,3 +410,6 @@ def test_component2_filters_sets_only_the_single_person_unet_width():
     per_frame, per_head = split_component2(c2)
     parts = np.asarray(per_head(per_frame(features, multi), head))
     np.testing.assert_allclose(parts, whole, rtol=0, atol=network_rtol(narrow))
+    assert get_profile("paper").network.component2_filters == 0  # §2.1: the same U-Net as component 1
+    with pytest.raises(ConfigError, match="component2_filters"):
+        build_component2(apply_overrides(base, ["network.component2_filters=-1"]).network)
