@@ -34,7 +34,7 @@ from pathlib import Path
 _OLD = ["network.first_block_filters=0", "train.lr_schedule=constant", "train.warmup_iterations=0",
         "train.multi_person_loss_weight=0.0", "train.heatmap_init_scale=1.0", "train.filtered_init=0.0",
         "network.num_filters=32", "augment.geometric_range=1.0", "decoding.subpixel=false",
-        "decoding.flip_test=false"]
+        "decoding.flip_test=false", "network.component2_filters=0"]
 _LR = [*_OLD, "train.learning_rate=0.001"]
 _INIT = ["train.heatmap_init_scale=0.01", "train.filtered_init=0.5"]
 _MULTI = ["train.multi_person_loss_weight=1.0"]
