@@ -30,9 +30,14 @@ from pathlib import Path
 
 import numpy as np
 
-#: The rows of scripts/ablation.py trained with the `cpu` default recipe (only seed / iterations differ).
+#: The rows of scripts/ablation.py trained with a `cpu` default recipe (only seed / iterations differ): the
+#: recipe until component 2 got its own width (`c2f32`) and the one since (`c2f16`).
 DEFAULT_RECIPE_ROWS = ("ff8-no-rot-scale", "ff8-no-rot-scale-seed1", "default-2x", "subpixel",
-                       "subpixel-seed1", "flip", "flip-seed1", "flip-off", "flip-off-seed1")
+                       "subpixel-seed1", "flip", "flip-seed1", "flip-off", "flip-off-seed1",
+                       "c2f16", "c2f16-seed1")
+#: The two default recipes, told apart by component 2's width (`network.component2_filters`): `c2f32`
+#: (component 2 as wide as component 1, 32 channels; the `cpu` profile until it set 16) and `c2f16`.
+RECIPES = ("c2f32", "c2f16")
 DECODINGS = ("argmax", "subpixel", "flip", "subpixel+flip")
 #: Issue 16's goals: the default at <= 70 TFLOP, and the reference.
 BUDGET_TFLOP = 70.0
@@ -54,6 +59,7 @@ def run_point(run: Path) -> dict:
     with open(run / "tables" / "table2.csv") as fh:
         t2 = next(csv.DictReader(fh))
     return {"point": run.name, "source": str(run), "precision": config.train.precision,
+            "recipe": f"c2f{config.network.single_person_filters}",
             "decoding": decoding_of(config.decoding.subpixel, config.decoding.flip_test),
             "iterations": config.train.iterations, "training_TFLOP": round(training_flops(config) / 1e12, 1),
             "Total": round(float(t1["Total"]), 1), "MOTA": round(float(t2["MOTA Total"]), 1)}
@@ -76,6 +82,13 @@ def _decoding(overrides: str) -> str:
     return decoding_of(last("subpixel"), last("flip_test"))
 
 
+def _recipe(overrides: str) -> str:
+    """The recipe of an ablation row from its last `network.component2_filters=` (rows without it: c2f32)."""
+    values = [o.split("=", 1)[1] for o in overrides.split() if o.startswith("network.component2_filters=")]
+    width = int(values[-1]) if values else 0
+    return f"c2f{width}" if width > 0 else "c2f32"
+
+
 def ablation_points(table: Path, rows: tuple[str, ...] = DEFAULT_RECIPE_ROWS) -> list[dict]:
     """The default recipe's rows of an ablation.csv as points (decoding from the row's overrides: rows written
     before `decoding.subpixel` existed decoded at the integer argmax)."""
@@ -84,6 +97,7 @@ def ablation_points(table: Path, rows: tuple[str, ...] = DEFAULT_RECIPE_ROWS) ->
     with open(table) as fh:
         found = {r["row"]: r for r in csv.DictReader(fh)}
     return [{"point": name, "source": f"{table}:{name}", "precision": found[name]["precision"],
+             "recipe": _recipe(found[name].get("overrides", "")),
              "decoding": _decoding(found[name].get("overrides", "")),
              "iterations": int(found[name]["iterations"]),
              "training_TFLOP": float(found[name]["training_TFLOP"]),
@@ -113,23 +127,27 @@ def plot(points: list[dict], path: Path) -> list[str]:
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.6))
     lines = []
     grid = np.geomspace(min(x.min(), 50) * 0.8, max(x.max(), 2000) * 1.2, 100)
-    for ax, metric, colour in zip(axes, ("Total", "MOTA"), ("tab:blue", "tab:red")):
-        for decoding in DECODINGS:
-            group = [p for p in points if p["decoding"] == decoding]
+    colours = {("Total", "c2f32"): "tab:blue", ("MOTA", "c2f32"): "tab:red",
+               ("Total", "c2f16"): "tab:green", ("MOTA", "c2f16"): "tab:purple"}
+    for ax, metric in zip(axes, ("Total", "MOTA")):
+        for recipe, decoding in [(r, d) for r in RECIPES for d in DECODINGS]:
+            group = [p for p in points if p["decoding"] == decoding and p["recipe"] == recipe]
             if not group:
                 continue
+            colour = colours[(metric, recipe)]
+            series = f"{recipe} {decoding}"
             gx = np.array([p["training_TFLOP"] for p in group])
             gy = np.array([p[metric] for p in group])
             if len(set(gx)) >= 2:  # a line needs two computes
                 a, b = log_fit(gx, gy)
                 ax.plot(grid, a + b * np.log2(grid), color=colour, alpha=0.4, lw=1,
                         ls={"argmax": "-", "subpixel": "--"}.get(decoding, ":"),
-                        label=f"{decoding}: {a:.1f} + {b:.1f} · log2(TFLOP)")
-                lines.append(f"{metric} ({decoding}) ≈ {a:.1f} + {b:.1f} · log2(TFLOP) "
+                        label=f"{series}: {a:.1f} + {b:.1f} · log2(TFLOP)")
+                lines.append(f"{metric} ({series}) ≈ {a:.1f} + {b:.1f} · log2(TFLOP) "
                              f"over {len(group)} points")
                 for goal in GOALS[metric]:
                     need = tflop_for(goal, a, b)
-                    lines.append(f"{metric} {goal:g} ({decoding}): the fit reaches it at ~{need:,.0f} TFLOP")
+                    lines.append(f"{metric} {goal:g} ({series}): the fit reaches it at ~{need:,.0f} TFLOP")
             for p in group:
                 marker = "o" if ":" in p["source"] else "s"  # ablation rows are "<csv>:<row>"
                 ax.plot(p["training_TFLOP"], p[metric], marker, color=colour, ms=6,
@@ -154,9 +172,10 @@ def plot(points: list[dict], path: Path) -> list[str]:
         ax.set_ylabel(f"{'Table 1 Total (AP)' if metric == 'Total' else 'Table 2 MOTA Total'}")
         ax.grid(alpha=0.3, which="both")
         ax.legend(loc="center right", fontsize=7)
-    fig.suptitle("the cpu default recipe at more iterations, synthetic val split (squares: reproduce runs; "
-                 "circles: ablation rows;\nfilled: integer-argmax decoding, hollow: decoding.subpixel, "
-                 "half: + decoding.flip_test; scripts/compute_scaling.py)", fontsize=10)
+    fig.suptitle("the cpu default recipes at more iterations, synthetic val split (blue/red: component 2 "
+                 "at 32 channels, green/purple: at 16;\nsquares: reproduce runs, circles: ablation rows; "
+                 "filled: integer-argmax decoding, hollow: decoding.subpixel, half: + decoding.flip_test; "
+                 "scripts/compute_scaling.py)", fontsize=9)
     fig.tight_layout()
     tmp = path.with_name(path.stem + ".tmp.png")
     fig.savefig(tmp, dpi=90)
@@ -168,11 +187,13 @@ def plot(points: list[dict], path: Path) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--runs", nargs="*", type=Path,
-                   default=[Path("results/cpu-synthetic"), Path("results/ablation-bf16/default-argmax"),
+                   default=[Path("results/cpu-synthetic"), Path("results/ablation-bf16/default-c2f32"),
+                            Path("results/ablation-bf16/default-argmax"),
                             Path("results/ablation-bf16/reference-25k"),
                             Path("results/ablation-bf16/reference-50k-argmax"),
                             Path("results/ablation-bf16/default-noflip"),
                             Path("results/ablation-bf16/reference-50k-noflip"),
+                            Path("results/ablation-bf16/reference-c2f32-50k"),
                             Path("results/cpu-reference")],
                    help="posekit reproduce folders of the cpu default recipe")
     p.add_argument("--out", type=Path, default=Path("results/ablation-bf16"),
@@ -185,12 +206,13 @@ def main(argv: list[str] | None = None) -> int:
     for q in [run_point(r) for r in args.runs if (r / "config.json").exists()] + ablation_points(
             args.out / "ablation.csv"):
         # a run committed twice (a copy) counts once
-        key = (q["iterations"], q["decoding"], q["Total"], q["MOTA"])
-        if key not in {(o["iterations"], o["decoding"], o["Total"], o["MOTA"]) for o in points}:
+        key = (q["iterations"], q["recipe"], q["decoding"], q["Total"], q["MOTA"])
+        if key not in {(o["iterations"], o["recipe"], o["decoding"], o["Total"], o["MOTA"]) for o in points}:
             points.append(q)
     points.sort(key=lambda q: q["training_TFLOP"])
-    if not any(len({q["training_TFLOP"] for q in points if q["decoding"] == d}) >= 2 for d in DECODINGS):
-        p.error("no decoding with points at two computes: nothing to fit")
+    if not any(len({q["training_TFLOP"] for q in points if q["decoding"] == d and q["recipe"] == r}) >= 2
+               for r in RECIPES for d in DECODINGS):
+        p.error("no recipe and decoding with points at two computes: nothing to fit")
     tmp = args.out / "compute_scaling.csv.tmp"
     with open(tmp, "w", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=list(points[0]))
@@ -198,7 +220,8 @@ def main(argv: list[str] | None = None) -> int:
         w.writerows(points)
     os.replace(tmp, args.out / "compute_scaling.csv")
     for q in points:
-        print(f"{q['point']:<26} {q['precision']:<5} {q['decoding']:<13} {q['iterations']:>7,} it "
+        print(f"{q['point']:<26} {q['precision']:<5} {q['recipe']:<5} {q['decoding']:<13} "
+              f"{q['iterations']:>7,} it "
               f"{q['training_TFLOP']:>7.1f} TFLOP  "
               f"Total {q['Total']:5.1f}  MOTA {q['MOTA']:5.1f}")
     for line in plot(points, args.out / "compute_scaling.png"):

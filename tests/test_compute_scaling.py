@@ -68,3 +68,29 @@ def test_ablation_points_carry_their_decoding(tmp_path: Path) -> None:
     # the last override wins, as in posekit.config.apply_overrides
     assert points == {"ff8-no-rot-scale": "argmax", "subpixel": "subpixel", "subpixel-seed1": "argmax",
                       "flip": "subpixel+flip"}
+
+
+def test_points_carry_their_recipe(tmp_path: Path) -> None:
+    """Component 2's width tells the two default recipes apart: a row's last `network.component2_filters=`
+    (none or 0: as wide as component 1, `c2f32`), a run folder's config (`single_person_filters`)."""
+    from posekit.config import apply_overrides, get_profile, save_config
+    from scripts.compute_scaling import run_point
+
+    table = tmp_path / "ablation.csv"
+    fields = ["row", "precision", "iterations", "training_TFLOP", "Total_mAP", "MOTA", "overrides"]
+    with open(table, "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=fields)
+        w.writeheader()
+        for row, overrides in (("flip", "network.component2_filters=0"), ("flip-seed1", "train.seed=1"),
+                               ("c2f16", "network.component2_filters=0 network.component2_filters=16")):
+            w.writerow(dict(row=row, precision="bf16", iterations=3750, training_TFLOP=69.8, Total_mAP=50.0,
+                            MOTA=30.0, overrides=overrides))
+    recipes = {p["point"]: p["recipe"] for p in ablation_points(table)}
+    assert recipes == {"flip": "c2f32", "flip-seed1": "c2f32", "c2f16": "c2f16"}
+    for name, overrides, recipe in (("new", [], "c2f16"), ("old", ["network.component2_filters=0"], "c2f32")):
+        run = tmp_path / name
+        (run / "tables").mkdir(parents=True)
+        save_config(apply_overrides(get_profile("cpu"), overrides), run / "config.json")
+        (run / "tables" / "table1.csv").write_text(",Total\nposekit,60.0\n")
+        (run / "tables" / "table2.csv").write_text(",MOTA Total\nposekit,40.0\n")
+        assert run_point(run)["recipe"] == recipe
