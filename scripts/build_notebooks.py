@@ -207,7 +207,9 @@ NB02 = header(
 > from the first component results in the final single-person heatmaps."
 
 The profile sets the sizes: `paper` is the paper's 896×512 input with 128 channels and 6 levels; `cpu` and
-`tiny` shrink sizes only (every profile keeps the lowest level at 7×4).
+`tiny` shrink them (every profile keeps the lowest level at 7×4). `cpu` also gives component 2 fewer channels
+(16) than component 1 (32), so more iterations fit its training budget, and changes the training recipe through
+config fields marked `Not in the paper` (README: "The `cpu` recipe and its ablation").
 """),
     code("""
 from posekit.model import model_summary
@@ -516,8 +518,12 @@ if not len(decoded.peaks):  # no head above t_head: show the strongest local max
     strongest = find_head_peaks(net["head_heatmap"][0], -1.0, thresholds.t_head_dist, 1)[0]
     decoded = predictor.decode(net, size, peaks=[strongest], intermediates=True)
 boxed, _ = letterbox(image, config.network.input_width, config.network.input_height)
+# the head whose person is most complete (the largest sum of its kept joints' final values; ties: the
+# strongest head): a whole skeleton to look at rather than a person cut by the frame's border
+k = int(np.argmax(np.nansum(decoded.joints[:, :, 2], axis=1))) if len(decoded.joints) else 0
+print(f"shown: head {k} of {len(decoded.joints)}")
 fig = fig1_panels(boxed, net["features"][0], net["multi_person_heatmaps"][0], net["head_heatmap"][0],
-                  decoded.masked_head[0], decoded.filtered[0], decoded.final[0])  # the first head
+                  decoded.masked_head[k], decoded.filtered[k], decoded.final[k])
 save_figure(fig, figures_dir / "05_fig1_intermediates.png")
 plt.show()
 """),
@@ -675,7 +681,9 @@ NOTEBOOKS = {
 }
 
 
-def main() -> None:
+def main(out: Path | None = None) -> None:
+    """Write the five notebooks into `out` (default: notebooks/)."""
+    out = OUT if out is None else Path(out)
     for name, cells in NOTEBOOKS.items():
         nb = nbformat.v4.new_notebook()
         nb.cells = cells
@@ -685,8 +693,8 @@ def main() -> None:
         for i, cell in enumerate(nb.cells):
             cell["id"] = f"{name[:2]}-{i:02d}"
         nbformat.validate(nb)
-        nbformat.write(nb, str(OUT / f"{name}.ipynb"))
-        print(f"wrote {OUT / name}.ipynb ({len(cells)} cells)")
+        nbformat.write(nb, str(out / f"{name}.ipynb"))
+        print(f"wrote {out / name}.ipynb ({len(cells)} cells)")
 
 
 if __name__ == "__main__":
