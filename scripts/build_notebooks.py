@@ -207,9 +207,9 @@ NB02 = header(
 > from the first component results in the final single-person heatmaps."
 
 The profile sets the sizes: `paper` is the paper's 896×512 input with 128 channels and 6 levels; `cpu` and
-`tiny` shrink them (every profile keeps the lowest level at 7×4). `cpu` also gives component 2 fewer channels
-(16) than component 1 (32), so more iterations fit its training budget, and changes the training recipe through
-config fields marked `Not in the paper` (README: "The `cpu` recipe and its ablation").
+`tiny` shrink them (every profile keeps the lowest level at 7×4). `cpu` also gives component 2 fewer
+channels (16) than component 1 (32), so more iterations fit its training budget, and changes the training
+recipe through config fields marked `Not in the paper` (README: "The `cpu` recipe and its ablation").
 """),
     code("""
 from posekit.model import model_summary
