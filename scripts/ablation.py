@@ -152,6 +152,9 @@ ROWS: list[tuple[str, str, list[str]]] = [
                   "TFLOP",
      [*_LR, *_FF8[:-1], "network.num_filters=24", "network.component2_filters=16", "train.iterations=8100",
       *_FINAL_DECODING]),
+    ("c2f8", "c2f16 with 8 channels in component 2 (0.05 GFLOP per person), 6,700 iterations in the same 70 "
+             "TFLOP",
+     [*_LR, *_FF8[:-1], "network.component2_filters=8", "train.iterations=6700", *_FINAL_DECODING]),
     ("default-2x", "the cpu default (ff8-no-rot-scale) at twice the iterations (7,500; 140 TFLOP, over "
                    "budget): how the tables grow with compute",
      [*_LR, *_FF8, "augment.geometric_range=0.0", "train.iterations=7500"]),
