@@ -126,8 +126,7 @@ ROWS: list[tuple[str, str, list[str]]] = [
      [*_LR, *_FF8, "augment.geometric_range=0.0", "decoding.subpixel=true", "decoding.flip_test=false",
       "train.seed=1"]),
     ("f24-flip", "the cpu default (flip) with 24 instead of 32 channels, 6,200 iterations in the same 70 "
-                 "TFLOP: "
-                 "the largest measured gain within the budget, with the final decoding",
+                 "TFLOP: the largest measured gain within the budget, with the final decoding",
      [*_LR, *_FF8[:-2], "network.num_filters=24", "train.iterations=6200", "network.first_block_filters=8",
       "augment.geometric_range=0.0", "decoding.subpixel=true", "decoding.flip_test=true"]),
     ("f24-flip-seed1", "f24-flip with another seed",
@@ -138,8 +137,7 @@ ROWS: list[tuple[str, str, list[str]]] = [
      [*_LR, *_FF8[:-1], "network.component2_filters=16", "train.iterations=5690",
       *_FINAL_DECODING]),
     ("c2f16-b4", "c2f16 with 4 images x 1 person per mini-batch (the plain reading of the paper's "
-                 "mini-batch), "
-                 "3,240 iterations",
+                 "mini-batch), 3,240 iterations",
      [*_LR, *_FF8[:-1], "network.component2_filters=16", "train.batch_size=4", "train.persons_per_image=1",
       "train.iterations=3240", *_FINAL_DECODING]),
     ("c2f16-k1", "c2f16 with 2 images x 1 person per mini-batch, 6,480 iterations",
