@@ -153,6 +153,14 @@ ROWS: list[tuple[str, str, list[str]]] = [
     ("c2f8", "c2f16 with 8 channels in component 2 (0.05 GFLOP per person), 6,700 iterations in the same 70 "
              "TFLOP",
      [*_LR, *_FF8[:-1], "network.component2_filters=8", "train.iterations=6700", *_FINAL_DECODING]),
+    ("c2f16-i1k2", "c2f16 with 1 image x 2 persons per mini-batch, 11,400 iterations in the same 70 TFLOP "
+                   "(twice the optimiser steps, half the images per step)",
+     [*_LR, *_FF8[:-1], "network.component2_filters=16", "train.batch_size=2", "train.persons_per_image=2",
+      "train.iterations=11400", *_FINAL_DECODING]),
+    ("c2f16-r320", "c2f16 at a 320 x 192 input (0.54x the pixels), 10,650 iterations in the same 70 TFLOP "
+                   "(translation scaled with the width)",
+     [*_LR, *_FF8[:-1], "network.component2_filters=16", *_R320[:-1], "train.iterations=10650",
+      *_FINAL_DECODING]),
     ("default-2x", "the cpu default (ff8-no-rot-scale) at twice the iterations (7,500; 140 TFLOP, over "
                    "budget): how the tables grow with compute",
      [*_LR, *_FF8, "augment.geometric_range=0.0", "train.iterations=7500"]),
