@@ -172,12 +172,23 @@ def package_versions() -> dict[str, str]:
     return out
 
 
-def git_commit() -> str | None:
+def git_commit(run_dir: Path | None = None) -> str | None:
+    """The checkout's commit, with `-dirty` where tracked files differ from it. Changes inside `run_dir`
+    do not count: a run folder committed in the repository (`results/cpu-synthetic`) is what the run
+    rewrites, so counting it would mark every re-run of a committed run dirty."""
+    status = ["git", "status", "--porcelain", "--untracked-files=no"]
+    if run_dir is not None:
+        try:
+            inside = Path(run_dir).resolve().relative_to(REPO_ROOT)
+        except ValueError:
+            inside = None
+        if inside is not None and inside.parts:
+            status += ["--", ".", f":(exclude){inside.as_posix()}"]
     try:
         res = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True,
                              timeout=10)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO_ROOT,
-                               capture_output=True, text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(status, cwd=REPO_ROOT, capture_output=True, text=True,
+                               timeout=10).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None
     return (res.stdout.strip() + ("-dirty" if dirty else "")) if res.returncode == 0 else None
@@ -215,7 +226,7 @@ def reproduce(spec: RunSpec, stages: list[str] | None = None, force: bool = Fals
         "config": config.to_dict(),
         "packages": package_versions(),
         "backend": keras_backend(),  # the notebooks' kernels inherit KERAS_BACKEND
-        "git_commit": git_commit(),
+        "git_commit": git_commit(run_dir),
         "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},
         "code_fingerprint": code_fingerprint(),
         "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),

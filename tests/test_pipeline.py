@@ -169,3 +169,34 @@ def test_markdown_and_latex_rendering(tmp_path):
     assert [p.suffix for p in paths] == [".csv", ".md", ".tex"]
     back = pd.read_csv(paths[0], index_col=0)
     assert back.loc["val", "Head"] == pytest.approx(73.14)
+
+
+def test_git_commit_is_not_dirty_from_the_run_folder_it_rewrites(tmp_path, monkeypatch):
+    """A committed run folder re-run in place (make reproduce rewrites results/cpu-synthetic) leaves the
+    manifest's commit clean; a change elsewhere in the tree still marks it dirty."""
+    import shutil
+    import subprocess
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@t"}
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    repo = tmp_path / "repo"
+    (repo / "results" / "run").mkdir(parents=True)
+    (repo / "results" / "run" / "config.json").write_text("{}")
+    (repo / "code.py").write_text("x = 1\n")
+    for cmd in (["init", "-q"], ["add", "."], ["commit", "-qm", "c"]):
+        subprocess.run(["git", *cmd], cwd=repo, check=True)
+    monkeypatch.setattr(pipeline, "REPO_ROOT", repo.resolve())
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True,
+                          text=True).stdout.strip()
+    run_dir = repo / "results" / "run"
+    assert pipeline.git_commit(run_dir) == head
+    (run_dir / "config.json").write_text('{"profile": "cpu"}')
+    assert pipeline.git_commit(run_dir) == head
+    assert pipeline.git_commit() == head + "-dirty"
+    assert pipeline.git_commit(tmp_path / "elsewhere") == head + "-dirty"
+    (repo / "code.py").write_text("x = 2\n")
+    assert pipeline.git_commit(run_dir) == head + "-dirty"
