@@ -116,6 +116,12 @@ def tflop_for(goal: float, a: float, b: float) -> float:
     return float(2.0 ** ((goal - a) / b)) if b > 0 else float("inf")
 
 
+def _labelled(point: dict) -> bool:
+    """Points named in the figure: the reproduce runs and the current recipe's ablation rows (the other rows
+    are named in compute_scaling.csv; at 70 TFLOP their labels would not fit)."""
+    return ":" not in point["source"] or point["recipe"] == RECIPES[-1]
+
+
 def plot(points: list[dict], path: Path) -> list[str]:
     """The figure; returns the fit lines it prints in its legend (also printed by main)."""
     import matplotlib
@@ -124,7 +130,7 @@ def plot(points: list[dict], path: Path) -> list[str]:
     import matplotlib.pyplot as plt
 
     x = np.array([p["training_TFLOP"] for p in points])
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.6))
+    fig, axes = plt.subplots(1, 2, figsize=(11, 6.2))
     lines = []
     grid = np.geomspace(min(x.min(), 50) * 0.8, max(x.max(), 2000) * 1.2, 100)
     colours = {("Total", "c2f32"): "tab:blue", ("MOTA", "c2f32"): "tab:red",
@@ -140,7 +146,8 @@ def plot(points: list[dict], path: Path) -> list[str]:
             gy = np.array([p[metric] for p in group])
             if len(set(gx)) >= 2:  # a line needs two computes
                 a, b = log_fit(gx, gy)
-                ax.plot(grid, a + b * np.log2(grid), color=colour, alpha=0.4, lw=1,
+                ax.plot(grid, a + b * np.log2(grid), color=colour, alpha=0.6,
+                        lw=1.6 if recipe == RECIPES[-1] else 1,
                         ls={"argmax": "-", "subpixel": "--"}.get(decoding, ":"),
                         label=f"{series}: {a:.1f} + {b:.1f} · log2(TFLOP)")
                 lines.append(f"{metric} ({series}) ≈ {a:.1f} + {b:.1f} · log2(TFLOP) "
@@ -153,15 +160,21 @@ def plot(points: list[dict], path: Path) -> list[str]:
                 ax.plot(p["training_TFLOP"], p[metric], marker, color=colour, ms=6,
                         mfc=colour if decoding == "argmax" else "white",
                         fillstyle="left" if decoding == "subpixel+flip" else "full")
+                if not _labelled(p):
+                    continue
                 # labels of points at the same compute: a column beside them, in the order of their values,
                 # centred on the group's mean, each joined to its point by a thin line
                 same = sorted((q[metric], q["point"]) for q in points
-                              if q["training_TFLOP"] == p["training_TFLOP"])
+                              if q["training_TFLOP"] == p["training_TFLOP"] and _labelled(q))
                 rank = same.index((p[metric], p["point"])) - (len(same) - 1) / 2
                 centre = float(np.mean([v for v, _ in same]))
+                above = recipe == RECIPES[-1] and p["training_TFLOP"] > 1.5 * BUDGET_TFLOP
+                # the current recipe's longer runs: labelled above-left, clear of the old recipe's labels
+                xytext = ((p["training_TFLOP"] * 0.8, p[metric] + 5) if above
+                          else (p["training_TFLOP"] * 1.35, centre + 3.2 * rank))
                 ax.annotate(f"{p['point']} ({p['iterations']:,} it)", (p["training_TFLOP"], p[metric]),
-                            xytext=(p["training_TFLOP"] * 1.35, centre + 3.2 * rank), fontsize=6.5,
-                            va="center", arrowprops={"arrowstyle": "-", "lw": 0.4, "color": "gray"})
+                            xytext=xytext, fontsize=6.5, va="center", ha="right" if above else "left",
+                            arrowprops={"arrowstyle": "-", "lw": 0.4, "color": "gray"})
         for goal, name in zip(GOALS[metric], ("default goal", "reference goal")):
             ax.axhline(goal, color="gray", ls="--", lw=0.8)
             ax.annotate(f"{name} {goal:g}", (grid[0], goal), textcoords="offset points", xytext=(2, 3),
@@ -171,11 +184,12 @@ def plot(points: list[dict], path: Path) -> list[str]:
         ax.set_xlabel("training compute (TFLOP, analytic; dotted: the 70 TFLOP budget)")
         ax.set_ylabel(f"{'Table 1 Total (AP)' if metric == 'Total' else 'Table 2 MOTA Total'}")
         ax.grid(alpha=0.3, which="both")
-        ax.legend(loc="center right", fontsize=7)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), fontsize=7)
     fig.suptitle("the cpu default recipes at more iterations, synthetic val split (blue/red: component 2 "
-                 "at 32 channels, green/purple: at 16;\nsquares: reproduce runs, circles: ablation rows; "
-                 "filled: integer-argmax decoding, hollow: decoding.subpixel, half: + decoding.flip_test; "
-                 "scripts/compute_scaling.py)", fontsize=9)
+                 "at 32 channels, green/purple: at 16;\nsquares: reproduce runs, circles: ablation rows "
+                 "(those of the old recipe named in compute_scaling.csv); filled: integer-argmax decoding,\n"
+                 "hollow: "
+                 "decoding.subpixel, half: + decoding.flip_test; scripts/compute_scaling.py)", fontsize=9)
     fig.tight_layout()
     tmp = path.with_name(path.stem + ".tmp.png")
     fig.savefig(tmp, dpi=90)
