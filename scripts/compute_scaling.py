@@ -170,7 +170,10 @@ def plot(points: list[dict], path: Path) -> list[str]:
                 centre = float(np.mean([v for v, _ in same]))
                 above = recipe == RECIPES[-1] and p["training_TFLOP"] > 1.5 * BUDGET_TFLOP
                 # the current recipe's longer runs: labelled above-left, clear of the old recipe's labels
-                xytext = ((p["training_TFLOP"] * 0.8, p[metric] + 5) if above
+                longer = sorted((q["training_TFLOP"], q[metric]) for q in group
+                                if q["training_TFLOP"] > 1.5 * BUDGET_TFLOP)
+                step = longer.index((p["training_TFLOP"], p[metric])) if above else 0
+                xytext = ((p["training_TFLOP"] * 0.8, max(v for _, v in longer) + 4 + 3.5 * step) if above
                           else (p["training_TFLOP"] * 1.35, centre + 3.2 * rank))
                 ax.annotate(f"{p['point']} ({p['iterations']:,} it)", (p["training_TFLOP"], p[metric]),
                             xytext=xytext, fontsize=6.5, va="center", ha="right" if above else "left",
@@ -208,6 +211,7 @@ def main(argv: list[str] | None = None) -> int:
                             Path("results/ablation-bf16/default-noflip"),
                             Path("results/ablation-bf16/reference-50k-noflip"),
                             Path("results/ablation-bf16/reference-c2f32-50k"),
+                            Path("results/ablation-bf16/reference-c2f16-40k"),
                             Path("results/cpu-reference")],
                    help="posekit reproduce folders of the cpu default recipe")
     p.add_argument("--out", type=Path, default=Path("results/ablation-bf16"),
