@@ -157,6 +157,9 @@ ROWS: list[tuple[str, str, list[str]]] = [
                    "(twice the optimiser steps, half the images per step)",
      [*_LR, *_FF8[:-1], "network.component2_filters=16", "train.batch_size=2", "train.persons_per_image=2",
       "train.iterations=11400", *_FINAL_DECODING]),
+    ("c2f16-i1k2-seed1", "c2f16-i1k2 with another seed",
+     [*_LR, *_FF8[:-1], "network.component2_filters=16", "train.batch_size=2", "train.persons_per_image=2",
+      "train.iterations=11400", *_FINAL_DECODING, "train.seed=1"]),
     ("c2f16-r320", "c2f16 at a 320 x 192 input (0.54x the pixels), 10,650 iterations in the same 70 TFLOP "
                    "(translation scaled with the width)",
      [*_LR, *_FF8[:-1], "network.component2_filters=16", *_R320[:-1], "train.iterations=10650",
