@@ -168,12 +168,12 @@ def plot(points: list[dict], path: Path) -> list[str]:
                               if q["training_TFLOP"] == p["training_TFLOP"] and _labelled(q))
                 rank = same.index((p[metric], p["point"])) - (len(same) - 1) / 2
                 centre = float(np.mean([v for v, _ in same]))
-                above = recipe == RECIPES[-1] and p["training_TFLOP"] > 1.5 * BUDGET_TFLOP
-                # the current recipe's longer runs: labelled above-left, clear of the old recipe's labels
+                # the current recipe's longer runs: labelled above-left, stacked, clear of the old labels
                 longer = sorted((q["training_TFLOP"], q[metric]) for q in group
-                                if q["training_TFLOP"] > 1.5 * BUDGET_TFLOP)
-                step = longer.index((p["training_TFLOP"], p[metric])) if above else 0
-                xytext = ((p["training_TFLOP"] * 0.8, max(v for _, v in longer) + 4 + 3.5 * step) if above
+                                if q["training_TFLOP"] > 1.5 * BUDGET_TFLOP) if recipe == RECIPES[-1] else []
+                above = (p["training_TFLOP"], p[metric]) in longer
+                xytext = ((p["training_TFLOP"] * 0.8, max(v for _, v in longer) + 4
+                           + 3.5 * longer.index((p["training_TFLOP"], p[metric]))) if above
                           else (p["training_TFLOP"] * 1.35, centre + 3.2 * rank))
                 ax.annotate(f"{p['point']} ({p['iterations']:,} it)", (p["training_TFLOP"], p[metric]),
                             xytext=xytext, fontsize=6.5, va="center", ha="right" if above else "left",
@@ -191,8 +191,8 @@ def plot(points: list[dict], path: Path) -> list[str]:
     fig.suptitle("the cpu default recipes at more iterations, synthetic val split (blue/red: component 2 "
                  "at 32 channels, green/purple: at 16;\nsquares: reproduce runs, circles: ablation rows "
                  "(those of the old recipe named in compute_scaling.csv); filled: integer-argmax decoding,\n"
-                 "hollow: "
-                 "decoding.subpixel, half: + decoding.flip_test; scripts/compute_scaling.py)", fontsize=9)
+                 "hollow: decoding.subpixel, half: + decoding.flip_test; scripts/compute_scaling.py)",
+                 fontsize=9)
     fig.tight_layout()
     tmp = path.with_name(path.stem + ".tmp.png")
     fig.savefig(tmp, dpi=90)
