@@ -167,6 +167,13 @@ ROWS: list[tuple[str, str, list[str]]] = [
     ("c2f16-r320-seed1", "c2f16-r320 with another seed",
      [*_LR, *_FF8[:-1], "network.component2_filters=16", *_R320[:-1], "train.iterations=10650",
       *_FINAL_DECODING, "train.seed=1"]),
+    ("c2f16-r320-i1k2", "c2f16-r320 with 1 image x 2 persons per mini-batch (the two rows' changes together), "
+                        "21,200 iterations in the same 70 TFLOP",
+     [*_LR, *_FF8[:-1], "network.component2_filters=16", *_R320[:-1], "train.batch_size=2",
+      "train.persons_per_image=2", "train.iterations=21200", *_FINAL_DECODING]),
+    ("c2f16-r320-i1k2-seed1", "c2f16-r320-i1k2 with another seed",
+     [*_LR, *_FF8[:-1], "network.component2_filters=16", *_R320[:-1], "train.batch_size=2",
+      "train.persons_per_image=2", "train.iterations=21200", *_FINAL_DECODING, "train.seed=1"]),
     ("default-2x", "the cpu default (ff8-no-rot-scale) at twice the iterations (7,500; 140 TFLOP, over "
                    "budget): how the tables grow with compute",
      [*_LR, *_FF8, "augment.geometric_range=0.0", "train.iterations=7500"]),
