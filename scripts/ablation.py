@@ -14,6 +14,11 @@ gradient norms per component, the share of joints above t_joint: `posekit.train`
 trained again (delete its folder to redo it). A row that differs from another only in its decoding
 (`decoding.*`, an inference setting) can reuse that row's training: copy `OUT/runs/<row>/` without its `grid/`
 to `OUT/runs/<new row>/`; `posekit train` finds the run finished and only the grid search runs.
+
+A row may also change the training data: an override `synth.<field>=<int>` (a `SynthParams` field, e.g.
+`synth.train_sequences=240`) trains on `<data>-<field><value>/`, generated on first use with that field
+changed. Every sequence's generator depends only on (seed, split, index), so such a folder holds the `--data`
+folder's val split byte for byte (and its first train sequences): the grid search scores the same val split.
 """
 
 from __future__ import annotations
@@ -167,13 +172,20 @@ ROWS: list[tuple[str, str, list[str]]] = [
     ("c2f16-r320-seed1", "c2f16-r320 with another seed",
      [*_LR, *_FF8[:-1], "network.component2_filters=16", *_R320[:-1], "train.iterations=10650",
       *_FINAL_DECODING, "train.seed=1"]),
-    ("c2f16-r320-i1k2", "c2f16-r320 with 1 image x 2 persons per mini-batch (the two rows' changes together), "
-                        "21,200 iterations in the same 70 TFLOP",
+    ("c2f16-r320-i1k2", "c2f16-r320 with 1 image x 2 persons per mini-batch (the two rows' changes "
+                        "together), 21,200 iterations in the same 70 TFLOP",
      [*_LR, *_FF8[:-1], "network.component2_filters=16", *_R320[:-1], "train.batch_size=2",
       "train.persons_per_image=2", "train.iterations=21200", *_FINAL_DECODING]),
     ("c2f16-r320-i1k2-seed1", "c2f16-r320-i1k2 with another seed",
      [*_LR, *_FF8[:-1], "network.component2_filters=16", *_R320[:-1], "train.batch_size=2",
       "train.persons_per_image=2", "train.iterations=21200", *_FINAL_DECODING, "train.seed=1"]),
+    ("c2f16-train240", "c2f16 trained on 240 instead of 60 train sequences (a larger draw of the same "
+                       "generator; the val split unchanged): does more data help within 70 TFLOP?",
+     [*_LR, *_FF8[:-1], "network.component2_filters=16", "train.iterations=5690", *_FINAL_DECODING,
+      "synth.train_sequences=240"]),
+    ("c2f16-train240-seed1", "c2f16-train240 with another seed",
+     [*_LR, *_FF8[:-1], "network.component2_filters=16", "train.iterations=5690", *_FINAL_DECODING,
+      "synth.train_sequences=240", "train.seed=1"]),
     ("default-2x", "the cpu default (ff8-no-rot-scale) at twice the iterations (7,500; 140 TFLOP, over "
                    "budget): how the tables grow with compute",
      [*_LR, *_FF8, "augment.geometric_range=0.0", "train.iterations=7500"]),
@@ -192,6 +204,14 @@ def run_row(name: str, overrides: list[str], data: Path, out: Path, extra: list[
     from posekit.config import apply_overrides, get_profile
     from posekit.model import training_flops
 
+    synth = {o.split("=", 1)[0][len("synth."):]: int(o.split("=", 1)[1]) for o in overrides
+             if o.startswith("synth.")}
+    overrides = [o for o in overrides if not o.startswith("synth.")]
+    if synth:
+        from posekit.data.synthetic import ensure_dataset, preset_params
+
+        data = data.parent / (data.name + "".join(f"-{k}{v}" for k, v in sorted(synth.items())))
+        ensure_dataset(data, params=preset_params("default", **synth), progress=False)
     row_dir = out / name
     run_dir = out / "runs" / name  # model and checkpoints (ignored by git)
     row_dir.mkdir(parents=True, exist_ok=True)
@@ -289,7 +309,8 @@ def plot_curves(out: Path, names: list[str], extra: list[str]) -> None:
         if not path.exists():
             continue
         df = pd.read_csv(path)
-        cfg = apply_overrides(get_profile("cpu"), overrides[name] + extra)
+        cfg = apply_overrides(get_profile("cpu"),
+                              [o for o in overrides[name] if not o.startswith("synth.")] + extra)
         per_it = training_flops(cfg) / 1e12 / cfg.train.iterations
         x = df["iteration"] * per_it
         style = {"color": colours[k % 20], "linestyle": ("-", "--", ":")[k // 20 % 3], "linewidth": 1.2}
