@@ -17,8 +17,9 @@ to `OUT/runs/<new row>/`; `posekit train` finds the run finished and only the gr
 
 A row may also change the training data: an override `synth.<field>=<int>` (a `SynthParams` field, e.g.
 `synth.train_sequences=240`) trains on `<data>-<field><value>/`, generated on first use with that field
-changed. Every sequence's generator depends only on (seed, split, index), so such a folder holds the `--data`
-folder's val split byte for byte (and its first train sequences): the grid search scores the same val split.
+changed (seed 0, as the default `--data`). Every sequence's generator depends only on (seed, split, index), so
+such a folder holds the default folder's val split byte for byte (and its first train sequences): the grid
+search scores the same val split.
 """
 
 from __future__ import annotations
@@ -200,13 +201,24 @@ def _run(cmd: list[str], log: Path) -> float:
     return time.perf_counter() - tic
 
 
+def split_synth(overrides: list[str]) -> tuple[list[str], dict[str, int]]:
+    """A row's overrides split into config overrides and its `synth.<field>=<int>` data parameters."""
+    synth = {}
+    for o in overrides:
+        if o.startswith("synth."):
+            key, _, value = o[len("synth."):].partition("=")
+            try:
+                synth[key] = int(value)
+            except ValueError:
+                sys.exit(f"ablation row override {o!r}: synth.<field> takes an integer")
+    return [o for o in overrides if not o.startswith("synth.")], synth
+
+
 def run_row(name: str, overrides: list[str], data: Path, out: Path, extra: list[str]) -> dict:
     from posekit.config import apply_overrides, get_profile
     from posekit.model import training_flops
 
-    synth = {o.split("=", 1)[0][len("synth."):]: int(o.split("=", 1)[1]) for o in overrides
-             if o.startswith("synth.")}
-    overrides = [o for o in overrides if not o.startswith("synth.")]
+    overrides, synth = split_synth(overrides)
     if synth:
         from posekit.data.synthetic import ensure_dataset, preset_params
 
@@ -309,8 +321,7 @@ def plot_curves(out: Path, names: list[str], extra: list[str]) -> None:
         if not path.exists():
             continue
         df = pd.read_csv(path)
-        cfg = apply_overrides(get_profile("cpu"),
-                              [o for o in overrides[name] if not o.startswith("synth.")] + extra)
+        cfg = apply_overrides(get_profile("cpu"), split_synth(overrides[name])[0] + extra)
         per_it = training_flops(cfg) / 1e12 / cfg.train.iterations
         x = df["iteration"] * per_it
         style = {"color": colours[k % 20], "linestyle": ("-", "--", ":")[k // 20 % 3], "linewidth": 1.2}
