@@ -544,3 +544,18 @@ def test_synth_help_states_the_presets_sizes(capsys: pytest.CaptureFixture) -> N
             f"{d.val_frames} frames, {d.width}x{d.height};") in text
     expected = f"small ({s.train_sequences} x {s.train_frames} and {s.val_sequences} x {s.val_frames} frames;"
     assert expected in text
+
+
+def test_cli_more_train_sequences_keep_the_val_split_byte_for_byte(small_root: Path, tmp_path: Path) -> None:
+    """`--sequences N --val-sequences M`: a larger train draw whose val split is the preset's (each sequence
+    depends on (seed, split, index) only), as the ablation rows and the reference with more data need."""
+    out = tmp_path / "more"
+    rc = cli_main(["synth", "--out", str(out), "--preset", "small", "--sequences", "5",
+                   "--val-sequences", "2", "--workers", "1", "--no-progress"])
+    assert rc == 0
+    more, base = _annotation_bytes(out), _annotation_bytes(small_root)
+    assert sum(k.startswith("annotations/train/") for k in more) == 5
+    val = {k: v for k, v in base.items() if k.startswith("annotations/val/")}
+    assert len(val) == 2 and {k: more[k] for k in val} == val
+    assert {k: more[k] for k in base if k.startswith("annotations/train/")} == {
+        k: v for k, v in base.items() if k.startswith("annotations/train/")}

@@ -38,7 +38,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--sequences",
         type=int,
-        help="number of train sequences (val sequences scale with it: ceil(N/6), at least 1)",
+        help="number of train sequences (val sequences scale with it: ceil(N/6), at least 1, unless "
+        "--val-sequences is given)",
+    )
+    p.add_argument(
+        "--val-sequences",
+        type=int,
+        help="number of val sequences (default: the preset's, or ceil(--sequences/6)); e.g. --sequences 240 "
+        "--val-sequences 20 draws 4x the default's train sequences and a val split byte-identical to the "
+        "default's (each sequence is drawn from (seed, split, index) alone)",
     )
     p.add_argument("--frames", type=int, help="frames per train sequence (val sequences get N + N/4)")
     p.add_argument("--size", type=_size, help="image size WIDTHxHEIGHT (default 640x360)")
@@ -61,6 +69,8 @@ def run(args: argparse.Namespace) -> int:
     if args.sequences is not None:
         overrides["train_sequences"] = args.sequences
         overrides["val_sequences"] = max(1, -(-args.sequences // 6))
+    if args.val_sequences is not None:
+        overrides["val_sequences"] = args.val_sequences
     if args.frames is not None:
         overrides["train_frames"] = args.frames
         overrides["val_frames"] = args.frames + args.frames // 4
