@@ -41,8 +41,14 @@ def _gaussians(centers: np.ndarray, height: int, width: int, sigma: float) -> np
     y = np.arange(height, dtype=np.float64)
     gx = np.exp(-((x[None, :] - c[:, :1]) ** 2) / (2.0 * sigma**2))  # (N, W)
     gy = np.exp(-((y[None, :] - c[:, 1:]) ** 2) / (2.0 * sigma**2))  # (N, H)
+    # A NaN centre gives NaN rows; zeroing its factors (not the (N, H, W) product: the input pipeline's
+    # largest cost) gives the same zeros, and every other value the same float64 product.
+    missing = np.isnan(c).any(axis=1)
+    if missing.any():
+        gx[missing] = 0.0
+        gy[missing] = 0.0
     g = gy[:, :, None] * gx[:, None, :]  # (N, H, W): separable exp(-|p - c|² / 2σ²)
-    return np.nan_to_num(g, nan=0.0).astype(np.float32)
+    return g.astype(np.float32)
 
 
 def gaussian_heatmap(center: np.ndarray, height: int, width: int, sigma: float) -> np.ndarray:

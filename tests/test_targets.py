@@ -56,6 +56,24 @@ def test_gaussian_nan_centre_is_zero():
     assert not gaussian_heatmap(np.array([np.nan, 3.0]), 8, 8, SIGMA).any()
 
 
+def test_gaussians_of_mixed_centres_zero_exactly_the_missing_ones():
+    """Centres with a NaN coordinate (either) give all-zero maps; the others their own Gaussian, whatever
+    else is in the batch (the factors of missing centres are zeroed, not the product)."""
+    from posekit.targets import _gaussians
+
+    centres = np.array([[2.0, 3.0], [np.nan, np.nan], [np.nan, 4.0], [5.5, np.nan], [6.25, 1.5]])
+    g = _gaussians(centres, 8, 10, SIGMA)
+    assert g.shape == (5, 8, 10) and g.dtype == np.float32
+    assert not g[1:4].any()
+    yy, xx = np.mgrid[0:8, 0:10].astype(np.float64)
+    for i in (0, 4):
+        cx, cy = centres[i]
+        expected = np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / (2 * SIGMA**2))
+        # float32 rounding of a float64 value computed two ways (separable vs joint exponent)
+        np.testing.assert_allclose(g[i], expected, rtol=4 * np.finfo(np.float32).eps, atol=0)
+        np.testing.assert_array_equal(g[i], _gaussians(centres[i:i + 1], 8, 10, SIGMA)[0])
+
+
 def test_head_heatmap_takes_the_maximum_of_overlapping_heads():
     heads = np.array([[10.0, 10.0], [13.0, 10.0]])
     hm = multi_person_head_heatmap(heads, 20, 24, SIGMA)
