@@ -158,6 +158,9 @@ ROWS: list[tuple[str, str, list[str]]] = [
     ("c2f16-lr2", "c2f16 at twice the peak learning rate (0.002, the same warm-up and cosine decay)",
      [*_LR, *_FF8[:-1], "network.component2_filters=16", "train.iterations=5690", *_FINAL_DECODING,
       "train.learning_rate=0.002"]),
+    ("c2f16-lr2-seed1", "c2f16-lr2 with another seed",
+     [*_LR, *_FF8[:-1], "network.component2_filters=16", "train.iterations=5690", *_FINAL_DECODING,
+      "train.learning_rate=0.002", "train.seed=1"]),
     ("f24-c2f16", "c2f16 with 24 instead of 32 channels in component 1, 8,100 iterations in the same 70 "
                   "TFLOP",
      [*_LR, *_FF8[:-1], "network.num_filters=24", "network.component2_filters=16", "train.iterations=8100",
