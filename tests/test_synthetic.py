@@ -559,3 +559,13 @@ def test_cli_more_train_sequences_keep_the_val_split_byte_for_byte(small_root: P
     assert len(val) == 2 and {k: more[k] for k in val} == val
     assert {k: more[k] for k in base if k.startswith("annotations/train/")} == {
         k: v for k, v in base.items() if k.startswith("annotations/train/")}
+
+
+def test_cli_negative_val_sequences_is_named_in_a_one_line_error(tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture) -> None:
+    out = tmp_path / "neg"
+    assert cli_main(["synth", "--out", str(out), "--preset", "small", "--val-sequences", "-1",
+                     "--workers", "1", "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "must not be negative (train 3, val -1)" in err and "\n" not in err
+    assert not out.exists()

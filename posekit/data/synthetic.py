@@ -81,7 +81,10 @@ class SynthParams:
     def __post_init__(self) -> None:
         if self.width < 64 or self.height < 64:
             raise ConfigError(f"synthetic image size {self.width}x{self.height} is too small (min 64x64)")
-        if min(self.train_sequences, self.val_sequences) < 0 or self.train_sequences + self.val_sequences < 1:
+        if min(self.train_sequences, self.val_sequences) < 0:
+            raise ConfigError("synthetic sequence counts must not be negative "
+                              f"(train {self.train_sequences}, val {self.val_sequences})")
+        if self.train_sequences + self.val_sequences < 1:
             raise ConfigError("synthetic dataset needs at least one sequence")
         if min(self.train_frames, self.val_frames) < 1:
             raise ConfigError("synthetic sequences need at least one frame")
