@@ -261,6 +261,9 @@ class SequenceScore:
     mot: list[dict[str, float]] | None = None
     ids: list[dict[str, float]] | None = None
     hota: HOTACounts | None = None
+    #: The sequence's own row of `EvaluationResult.per_sequence`, computed by `score_sequence` (so that
+    #: workers scoring parts of a split compute it in parallel); None: computed when pooled.
+    row: dict[str, float] | None = None
 
     @property
     def ap(self) -> APInputs:
@@ -283,6 +286,7 @@ def score_sequence(g: Sequence, p: Sequence, settings: EvaluationSettings, hota_
         score.mot = mot_counts(inputs, gt.ids, pr.ids, settings.carry_over, settings.motp)
         score.ids = id_counts(gt, pr, matches)
         score.hota = hota_counts(gt, pr, matches, hota_matching)
+    score.row = _sequence_row(score, settings)
     return score
 
 
@@ -409,7 +413,7 @@ class EvaluationResult:
             row = dict(zip(TABLE_COLUMNS, group_row(hota[k][:NUM_JOINTS])))
             row["Total"] = float(hota[k][NUM_JOINTS])
             table2b[k] = row
-        seq_rows = [_sequence_row(s, settings) for s in scores]
+        seq_rows = [s.row if s.row is not None else _sequence_row(s, settings) for s in scores]
         return cls(joints, table1, table2, table2b, seq_rows, settings, [s.name for s in scores],
                    sequence_order)
 
