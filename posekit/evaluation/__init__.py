@@ -26,6 +26,8 @@ from posekit.evaluation.frames import (
     match_frames,
     points_strictly_inside,
     prediction_frames,
+    sequence_poses,
+    stacked_prediction_frames,
 )
 from posekit.evaluation.hota import ALPHAS, HOTA_FIELDS, HOTACounts, hota_counts, hota_summary, similarity
 from posekit.evaluation.identity import id_counts, id_metrics, id_rows
@@ -61,6 +63,6 @@ __all__ = [
     "HOTACounts", "id_counts", "id_metrics", "id_rows", "JointAccumulator", "match_frames", "MAX_TRACK_ID",
     "MIN_SCORE", "mot_accumulators", "MOT_COUNTS", "mot_counts", "mot_inputs", "mot_metrics", "MOTP_MODES",
     "nanmean", "points_strictly_inside", "prediction_frames", "PredictionFrames", "score_sequences",
-    "SEQUENCE_ORDERS", "SequenceScore", "similarity", "summary_totals", "SweepEvaluator", "TABLE2_COLUMNS",
-    "TABLE2B_ROWS", "TABLE_COLUMNS", "voc_ap",
+    "SEQUENCE_ORDERS", "sequence_poses", "SequenceScore", "similarity", "stacked_prediction_frames",
+    "summary_totals", "SweepEvaluator", "TABLE2_COLUMNS", "TABLE2B_ROWS", "TABLE_COLUMNS", "voc_ap",
 ]

@@ -147,50 +147,82 @@ class GTFrames:
 def gt_frames(seq: Sequence, frames: list[int], where: str, tracking: bool) -> GTFrames:
     """The GT side of `frames` of `seq` (§1.1-1.2). DataError for a GT person with joints but no head box,
     and (when tracking) for a GT person without a track id or a track id repeated in a frame."""
-    xys, regions_all, counts, boxes, ids = [], [], [], [], []
+    persons_all = [p for f in frames for p in seq.frames[f].persons]
+    bounds = _offsets([len(seq.frames[f].persons) for f in frames]).tolist()
+    regions_all = [frame_regions(seq.frames[f]) for f in frames]
     # One stack for the whole sequence; only frames with ignore regions are filtered on their own.
-    lengths = [len(seq.frames[f].persons) for f in frames]
-    _, xy_all = filter_points(persons_xy([p for f in frames for p in seq.frames[f].persons]), [])
-    bounds = _offsets(lengths).tolist()
-    for k_frame, f in enumerate(frames):
-        frame = seq.frames[f]
-        regions = frame_regions(frame)
-        xy = xy_all[bounds[k_frame]:bounds[k_frame + 1]]
-        if regions:
-            kept, xy = filter_points(xy, regions)
-            persons = [frame.persons[k] for k in kept.tolist()]
-        else:
-            persons = frame.persons
-        has = np.isfinite(xy[:, :, 0])
-        for g, person in enumerate(persons):
-            box = person.head_box
-            if box is not None and np.all(np.isfinite(box)):
-                boxes.append(head_size(box))
-            elif has[g].any():
-                raise DataError(where, f"GT person {g} has joints but no head box (needed for PCKh)", f)
+    _, xy = filter_points(persons_xy(persons_all), [])
+    counts = [b - a for a, b in zip(bounds, bounds[1:])]
+    if any(regions_all):
+        rows = []
+        for k, regions in enumerate(regions_all):
+            a, b = bounds[k], bounds[k + 1]
+            if regions:
+                kept, sub = filter_points(xy[a:b], regions)
+                xy[a + kept] = sub
+                rows.extend((a + kept).tolist())
+                counts[k] = len(kept)
             else:
-                boxes.append(np.nan)
-            if person.track_id is None:
-                if tracking:
-                    raise DataError(where, f"GT person {g} has no track_id (needed for MOTA)", f)
-                ids.append(-1)
-            else:
-                ids.append(int(person.track_id))
-        if tracking and len({p.track_id for p in persons}) != len(persons):
-            raise DataError(where, "duplicate GT track_id in one frame", f)
-        xys.append(xy)
-        regions_all.append(regions)
-        counts.append(len(persons))
-    xy = np.concatenate(xys) if xys else np.zeros((0, NUM_JOINTS, 2))
+                rows.extend(range(a, b))
+        persons = [persons_all[r] for r in rows]
+        xy = xy[rows]
+    else:
+        persons = persons_all
+    has = np.isfinite(xy[:, :, 0])
+    start = _offsets(counts)
+    boxes = np.full((len(persons), 4), np.nan)
+    for r, person in enumerate(persons):
+        if person.head_box is not None:
+            boxes[r] = person.head_box
+    box_ok = np.isfinite(boxes).all(axis=1)
+    ids = np.array([-1 if p.track_id is None else int(p.track_id) for p in persons], dtype=np.int64)
+    problem = bool((~box_ok & has.any(axis=1)).any())
+    if tracking and not problem:
+        missing = any(p.track_id is None for p in persons)
+        frame_of = np.repeat(np.arange(len(counts)), counts)
+        order = np.lexsort((ids, frame_of))
+        f_sorted, i_sorted = frame_of[order], ids[order]
+        problem = missing or bool(((f_sorted[1:] == f_sorted[:-1]) & (i_sorted[1:] == i_sorted[:-1])).any())
+    if problem:  # name the first problem exactly as the frame-by-frame check does
+        _raise_gt_problem(frames, where, tracking, persons, has, start)
     return GTFrames(
         frames=list(frames),
-        start=_offsets(counts),
+        start=start,
         xy=xy,
-        has=np.isfinite(xy[:, :, 0]),
-        head_size=np.asarray(boxes, dtype=np.float64),
-        ids=np.asarray(ids, dtype=np.int64),
+        has=has,
+        head_size=head_sizes(boxes, box_ok),
+        ids=ids,
         regions=regions_all,
     )
+
+
+def head_sizes(boxes: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """`head_size` of each valid (N, 4) box (NaN elsewhere), computed with the same operations: the
+    difference (x2 - x1, y2 - y1), its dot product with itself (BLAS, as `np.linalg.norm` does), the square
+    root, times 0.6."""
+    diff = boxes[:, 2:4] - boxes[:, 0:2]
+    out = np.full(len(boxes), np.nan)
+    for r in np.flatnonzero(valid).tolist():
+        d = diff[r]
+        out[r] = HEAD_SIZE_FACTOR * np.sqrt(d.dot(d))
+    return out
+
+
+def _raise_gt_problem(frames: list[int], where: str, tracking: bool, persons: list, has: np.ndarray,
+                      start: np.ndarray) -> None:
+    """Raise the DataError of the first GT problem in frame order (`gt_frames` found one); persons, has:
+    the filtered persons of every frame (rows start[k]:start[k + 1] of frame k)."""
+    for k, f in enumerate(frames):
+        frame_persons = persons[start[k]:start[k + 1]]
+        for g, person in enumerate(frame_persons):
+            box = person.head_box
+            if not (box is not None and np.all(np.isfinite(box))) and has[start[k] + g].any():
+                raise DataError(where, f"GT person {g} has joints but no head box (needed for PCKh)", f)
+            if person.track_id is None and tracking:
+                raise DataError(where, f"GT person {g} has no track_id (needed for MOTA)", f)
+        if tracking and len({p.track_id for p in frame_persons}) != len(frame_persons):
+            raise DataError(where, "duplicate GT track_id in one frame", f)
+    raise AssertionError("gt_frames found a problem that the frame-by-frame check does not")
 
 
 @dataclass
@@ -214,23 +246,39 @@ def prediction_frames(gt: GTFrames, poses: list[tuple[np.ndarray, np.ndarray, np
                       ) -> PredictionFrames:
     """The prediction side from, per evaluated frame, (xy (P, 15, 2), scores (P, 15) with NaN = no score,
     ids (P,) int with -1 = none). Warns once when a present joint has no score (poseval's -9999)."""
-    xys, scores_all, ids_all, kept_all, counts = [], [], [], [], []
-    for (xy, scores, ids), regions in zip(poses, gt.regions, strict=True):
-        kept, xy = filter_points(xy, regions)
-        if regions:
-            scores = np.asarray(scores, dtype=np.float64).reshape(-1, NUM_JOINTS)[kept]
-            ids = np.asarray(ids, dtype=np.int64).reshape(-1)[kept]
-        xys.append(xy)
-        scores_all.append(np.asarray(scores, dtype=np.float64).reshape(-1, NUM_JOINTS))
-        ids_all.append(np.asarray(ids, dtype=np.int64).reshape(-1))
-        kept_all.append(kept)
-        counts.append(len(kept))
-    if xys:
-        xy = np.concatenate(xys)
-        scores = np.concatenate(scores_all)
-        ids = np.concatenate(ids_all)
+    counts = [len(np.asarray(ids).reshape(-1)) for _, _, ids in poses]
+    if poses:
+        xy = np.concatenate([np.asarray(a, dtype=np.float64).reshape(-1, NUM_JOINTS, 2) for a, _, _ in poses])
+        scores = np.concatenate([np.asarray(a, np.float64).reshape(-1, NUM_JOINTS) for _, a, _ in poses])
+        ids = np.concatenate([np.asarray(a, dtype=np.int64).reshape(-1) for _, _, a in poses])
     else:
         xy, scores, ids = np.zeros((0, NUM_JOINTS, 2)), np.zeros((0, NUM_JOINTS)), np.zeros(0, dtype=np.int64)
+    return stacked_prediction_frames(gt, xy, scores, ids, counts, where)
+
+
+def stacked_prediction_frames(gt: GTFrames, xy: np.ndarray, scores: np.ndarray, ids: np.ndarray,
+                              counts: list[int], where: str) -> PredictionFrames:
+    """`prediction_frames` from the persons of every evaluated frame stacked: xy (P, 15, 2), scores (P, 15)
+    (NaN = no score), ids (P,) (-1 = none), counts: persons per evaluated frame (in `gt.frames` order)."""
+    if len(counts) != gt.n_frames:
+        raise ValueError(f"{len(counts)} prediction frames for {gt.n_frames} evaluated GT frames")
+    _, xy = filter_points(xy, [])  # a joint with one non-finite coordinate is absent
+    scores = np.asarray(scores, dtype=np.float64).reshape(-1, NUM_JOINTS)
+    ids = np.asarray(ids, dtype=np.int64).reshape(-1)
+    bounds = _offsets(counts).tolist()
+    kept_all = [np.arange(c) for c in counts]
+    if any(gt.regions):
+        rows = []
+        for k, regions in enumerate(gt.regions):
+            a, b = bounds[k], bounds[k + 1]
+            if regions:
+                kept, sub = filter_points(xy[a:b], regions)
+                xy[a + kept] = sub
+                kept_all[k] = kept
+                rows.extend((a + kept).tolist())
+            else:
+                rows.extend(range(a, b))
+        xy, scores, ids = xy[rows], scores[rows], ids[rows]
     has = np.isfinite(xy[:, :, 0])
     missing = has & ~np.isfinite(scores)
     if missing.any():
@@ -240,18 +288,28 @@ def prediction_frames(gt: GTFrames, poses: list[tuple[np.ndarray, np.ndarray, np
         )
         scores = scores.copy()
         scores[missing] = MIN_SCORE
-    return PredictionFrames(_offsets(counts), xy, has, scores, ids, kept_all)
+    return PredictionFrames(_offsets([len(k) for k in kept_all]), xy, has, scores, ids, kept_all)
 
 
 def frame_poses(frame: Frame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(xy (P, 15, 2), scores (P, 15) NaN = none, ids (P,) -1 = none) of a prediction frame's persons."""
-    persons = frame.persons
-    scores = np.full((len(persons), NUM_JOINTS), np.nan)
-    for p, person in enumerate(persons):
-        if person.scores is not None:
-            scores[p] = person.scores
+    return sequence_poses([frame])[:3]
+
+
+def sequence_poses(frames: list[Frame]) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[int]]:
+    """`frame_poses` of several frames stacked: (xy (P, 15, 2), scores (P, 15), ids (P,), persons per
+    frame), the input of `stacked_prediction_frames`."""
+    persons = [p for frame in frames for p in frame.persons]
+    counts = [len(frame.persons) for frame in frames]
+    if all(p.scores is not None for p in persons):
+        scores = np.stack([p.scores for p in persons]) if persons else np.zeros((0, NUM_JOINTS))
+    else:
+        scores = np.full((len(persons), NUM_JOINTS), np.nan)
+        for k, person in enumerate(persons):
+            if person.scores is not None:
+                scores[k] = person.scores
     ids = np.array([-1 if p.track_id is None else int(p.track_id) for p in persons], dtype=np.int64)
-    return persons_xy(persons), scores, ids
+    return persons_xy(persons), scores, ids, counts
 
 
 # --------------------------------------------------------------------------------------------------

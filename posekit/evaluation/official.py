@@ -62,10 +62,10 @@ from posekit.evaluation.frames import (
     FrameMatches,
     GTFrames,
     PredictionFrames,
-    frame_poses,
     gt_frames,
     match_frames,
-    prediction_frames,
+    sequence_poses,
+    stacked_prediction_frames,
 )
 from posekit.evaluation.hota import HOTA_FIELDS, HOTA_MATCHING, HOTACounts, hota_counts, hota_summary
 from posekit.evaluation.identity import id_counts, id_rows
@@ -277,7 +277,7 @@ def score_sequence(g: Sequence, p: Sequence, settings: EvaluationSettings, hota_
     idx = checked_gt_frames(g, settings)
     where = where_of(g)
     gt = gt_frames(g, idx, where, settings.tracking)
-    pr = prediction_frames(gt, [frame_poses(p.frames[f]) for f in idx], where)
+    pr = stacked_prediction_frames(gt, *sequence_poses([p.frames[f] for f in idx]), where)
     matches = match_frames(gt, pr)
     score = SequenceScore(g.name, gt, pr, matches)
     if settings.tracking:
