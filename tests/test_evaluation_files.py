@@ -307,8 +307,8 @@ def test_workers_give_the_one_process_numbers_bit_for_bit(tmp_path):
 
     gt_dir, pred_dir = _split_on_disk(tmp_path)
     one = evaluate_folders(gt_dir, pred_dir, workers=1)
-    for workers in (2, 3):
-        many = _evaluate_in_parts(gt_dir, pred_dir, "auto", "sorted", workers, {})
+    for workers, rows_in_workers in ((2, True), (3, False)):
+        many = _evaluate_in_parts(gt_dir, pred_dir, "auto", "sorted", workers, rows_in_workers, {})
         assert many is not None  # the forked path ran (no fall-back)
         assert many.sequences == one.sequences
         for attr in ("joint_rows", "table1_row", "table2_row", "table2b_rows", "sequence_rows"):

@@ -106,7 +106,8 @@ def default_workers() -> int:
 
 
 def evaluate_folders(gt_dir: str | Path, pred_dir: str | Path, *, format: str = "auto",
-                     sequence_order: str = "sorted", workers: int = 1, **switches):
+                     sequence_order: str = "sorted", workers: int = 1, sequence_rows: bool = False,
+                     **switches):
     """`posekit.evaluation.evaluate` on folders of PoseTrack JSON files (one per sequence), matched by
     file name (`posekit.data.evaluation_inputs.read_gt_and_predictions`); switches: `evaluate`'s.
 
@@ -116,7 +117,8 @@ def evaluate_folders(gt_dir: str | Path, pred_dir: str | Path, *, format: str = 
     prediction files and scores them (`score_sequences`), and the parent pools all scores in the split's
     order (`EvaluationResult.from_scores`): the same numbers as one process, bit for bit. Any problem in a
     part (a malformed file, a missing prediction) re-runs the whole evaluation in one process, so the
-    error raised is the one a single process raises first.
+    error raised is the one a single process raises first. sequence_rows: the per-sequence rows are
+    needed (computed while scoring, in the workers; otherwise on first use of the result's).
     """
     import gc
 
@@ -129,7 +131,8 @@ def evaluate_folders(gt_dir: str | Path, pred_dir: str | Path, *, format: str = 
     gc.disable()
     try:
         if workers > 1:
-            result = _evaluate_in_parts(gt_dir, pred_dir, format, sequence_order, workers, switches)
+            result = _evaluate_in_parts(gt_dir, pred_dir, format, sequence_order, workers, sequence_rows,
+                                        switches)
             if result is not None:
                 return result
         gt, preds = read_gt_and_predictions(gt_dir, pred_dir, format=format, sequence_order=sequence_order)
@@ -139,7 +142,8 @@ def evaluate_folders(gt_dir: str | Path, pred_dir: str | Path, *, format: str = 
             gc.enable()
 
 
-def _evaluate_in_parts(gt_dir, pred_dir, format: str, sequence_order: str, workers: int, switches: dict):
+def _evaluate_in_parts(gt_dir, pred_dir, format: str, sequence_order: str, workers: int, sequence_rows: bool,
+                       switches: dict):
     """`evaluate_folders` in `workers` forked processes; None where it falls back to one process."""
     import multiprocessing
 
@@ -166,7 +170,7 @@ def _evaluate_in_parts(gt_dir, pred_dir, format: str, sequence_order: str, worke
             bounds.append(i + 1)
     bounds.append(len(files))
     parts = [files[a:b] for a, b in zip(bounds, bounds[1:]) if b > a]
-    job = (Path(pred_dir), format, settings, switches.get("hota_matching", "posetrack21"))
+    job = (Path(pred_dir), format, settings, switches.get("hota_matching", "posetrack21"), sequence_rows)
     with multiprocessing.get_context("fork").Pool(len(parts) - 1) as pool:
         pending = [pool.apply_async(_score_part, (part, *job)) for part in parts[1:]]
         first = _score_part(parts[0], *job)  # the parent scores the first part meanwhile
@@ -176,7 +180,8 @@ def _evaluate_in_parts(gt_dir, pred_dir, format: str, sequence_order: str, worke
     return EvaluationResult.from_scores([s for part in scored for s in part], settings, sequence_order)
 
 
-def _score_part(gt_files: list[Path], pred_dir: Path, format: str, settings, hota_matching: str):
+def _score_part(gt_files: list[Path], pred_dir: Path, format: str, settings, hota_matching: str,
+                sequence_rows: bool):
     """Read and score some GT files and their predictions (a worker of `_evaluate_in_parts`); None on any
     problem (the parent then re-runs everything in one process, which names it)."""
     from posekit.data.posetrack import read_sequence
@@ -187,7 +192,7 @@ def _score_part(gt_files: list[Path], pred_dir: Path, format: str, settings, hot
         preds = [read_sequence(pred_dir / p.name) for p in gt_files]
         if format != "auto" and any(s.format != format for s in (*gt, *preds)):
             return None
-        return score_sequences(gt, preds, settings, hota_matching=hota_matching)
+        return score_sequences(gt, preds, settings, hota_matching=hota_matching, sequence_rows=sequence_rows)
     except Exception:  # noqa: BLE001 - any problem is reported by the one-process re-run
         return None
 
@@ -204,6 +209,7 @@ def run(args: argparse.Namespace) -> int:
         carry_over=args.carry_over,
         tracking=args.tracking,
         workers=args.workers if args.workers is not None else default_workers(),
+        sequence_rows=bool(args.out or args.per_sequence),
     )
     print(f"{len(result.sequences)} sequences: {args.gt} vs {args.pred}")
     print(result.format_tables())

@@ -135,6 +135,14 @@ def _has_repeats(group: np.ndarray, member: np.ndarray) -> np.ndarray:
     return counts[inverse] > 1
 
 
+def _rows_added(index: np.ndarray, rows: np.ndarray, size: int) -> np.ndarray:
+    """(size, C) float: out[i] = the sum of the rows (N, C) whose index is i, added in row order (as
+    `np.add.at(out, index, rows)` adds them, in one `np.bincount`)."""
+    c = rows.shape[1]
+    cells = (np.asarray(index)[:, None] * c + np.arange(c)).ravel()
+    return np.bincount(cells, np.asarray(rows, dtype=np.float64).ravel(), minlength=size * c).reshape(size, c)
+
+
 def hota_counts(gt: GTFrames, pr: PredictionFrames, matches: FrameMatches, matching: str = "posetrack21"
                 ) -> HOTACounts:
     """The keypoint-HOTA counts of one sequence over all its evaluated frames (see the module docstring)."""
@@ -142,10 +150,8 @@ def hota_counts(gt: GTFrames, pr: PredictionFrames, matches: FrameMatches, match
         raise ValueError(f"matching must be one of {HOTA_MATCHING}, got {matching!r}")
     g_ids, g_index = np.unique(gt.ids, return_inverse=True)
     p_ids, p_index = np.unique(pr.ids, return_inverse=True)
-    gt_count = np.zeros((len(g_ids), NUM_JOINTS))
-    np.add.at(gt_count, g_index, gt.has)
-    pr_count = np.zeros((len(p_ids), NUM_JOINTS))
-    np.add.at(pr_count, p_index, pr.has)
+    gt_count = _rows_added(g_index, gt.has, len(g_ids))
+    pr_count = _rows_added(p_index, pr.has, len(p_ids))
     sim_all = similarity(matches.pair_dist)
     pos = sim_all > 0
     frame, g, p, joint, sim = (matches.pair_frame[pos], matches.pair_gt[pos], matches.pair_pr[pos],
@@ -172,8 +178,7 @@ def hota_counts(gt: GTFrames, pr: PredictionFrames, matches: FrameMatches, match
 
     def passing(index: np.ndarray, size: int, weights: np.ndarray | None = None) -> np.ndarray:
         """(size, 19): per index, the (weighted) number of chosen pairs passing each α."""
-        hist = np.zeros((size, n_a + 1))
-        np.add.at(hist, (index, k), 1.0 if weights is None else weights)
+        hist = np.bincount(index * (n_a + 1) + k, weights, minlength=size * (n_a + 1)).reshape(size, n_a + 1)
         return np.cumsum(hist[:, ::-1], axis=1)[:, ::-1][:, 1:]
 
     tp = passing(joint, NUM_JOINTS).T  # (19, 15)
@@ -185,10 +190,9 @@ def hota_counts(gt: GTFrames, pr: PredictionFrames, matches: FrameMatches, match
     kg = (keys // len(p_ids)) % len(g_ids)
     kp = keys % len(p_ids)
     gc, pc = gt_count[kg, kj][:, None], pr_count[kp, kj][:, None]
-    ass_a, ass_re, ass_pr = (np.zeros((NUM_JOINTS, n_a)) for _ in range(3))
-    np.add.at(ass_a, kj, mc * (mc / np.maximum(1, gc + pc - mc)))
-    np.add.at(ass_re, kj, mc * (mc / np.maximum(1, gc)))
-    np.add.at(ass_pr, kj, mc * (mc / np.maximum(1, pc)))
+    ass_a = _rows_added(kj, mc * (mc / np.maximum(1, gc + pc - mc)), NUM_JOINTS)
+    ass_re = _rows_added(kj, mc * (mc / np.maximum(1, gc)), NUM_JOINTS)
+    ass_pr = _rows_added(kj, mc * (mc / np.maximum(1, pc)), NUM_JOINTS)
     return _sequence_counts(tp, gt.has.sum(axis=0), pr.has.sum(axis=0), ass_a.T, ass_re.T, ass_pr.T, loc_sum)
 
 

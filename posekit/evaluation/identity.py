@@ -47,20 +47,21 @@ def id_counts(gt: GTFrames, pr: PredictionFrames, matches: FrameMatches) -> list
     g_ids, g_index = np.unique(gt.ids, return_inverse=True)
     p_ids, p_index = np.unique(pr.ids, return_inverse=True)
     n_g, n_p = len(g_ids), len(p_ids)
-    gt_count = np.zeros((n_g, NUM_JOINTS))
-    np.add.at(gt_count, g_index, gt.has)
-    pr_count = np.zeros((n_p, NUM_JOINTS))
-    np.add.at(pr_count, p_index, pr.has)
     close = matches.pair_dist <= DIST_THRESH
-    co = np.zeros((NUM_JOINTS, n_g, n_p))
-    np.add.at(co, (matches.pair_joint[close], g_index[matches.pair_gt[close]],
-                   p_index[matches.pair_pr[close]]), 1)
+    cell = (matches.pair_joint[close] * n_g + g_index[matches.pair_gt[close]]) * n_p + \
+        p_index[matches.pair_pr[close]]
+    co = np.bincount(cell, minlength=NUM_JOINTS * n_g * n_p).astype(np.float64).reshape(NUM_JOINTS, n_g, n_p)
+    # A joint whose co-occurrences pair each GT id with at most one hypothesis and back keeps them all.
+    present = co > 0
+    simple = ((present.sum(axis=2) <= 1).all(axis=1) & (present.sum(axis=1) <= 1).all(axis=1)).tolist()
+    totals = co.sum(axis=(1, 2)).tolist()
+    n_obj = gt.has.sum(axis=0).tolist()
+    n_pred = pr.has.sum(axis=0).tolist()
     out = []
     for j in range(NUM_JOINTS):
-        idtp = max_cooccurrence(co[j])
-        n_obj, n_pred = float(gt_count[:, j].sum()), float(pr_count[:, j].sum())
-        out.append({"idtp": idtp, "idfn": n_obj - idtp, "idfp": n_pred - idtp, "id_objects": n_obj,
-                    "id_predictions": n_pred})
+        idtp = float(totals[j]) if simple[j] else max_cooccurrence(co[j])
+        o, p = float(n_obj[j]), float(n_pred[j])
+        out.append({"idtp": idtp, "idfn": o - idtp, "idfp": p - idtp, "id_objects": o, "id_predictions": p})
     return out
 
 

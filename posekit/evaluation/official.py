@@ -261,8 +261,8 @@ class SequenceScore:
     mot: list[dict[str, float]] | None = None
     ids: list[dict[str, float]] | None = None
     hota: HOTACounts | None = None
-    #: The sequence's own row of `EvaluationResult.per_sequence`, computed by `score_sequence` (so that
-    #: workers scoring parts of a split compute it in parallel); None: computed when pooled.
+    #: The sequence's own row of `EvaluationResult.per_sequence`, when `score_sequence` was asked for it
+    #: (workers scoring parts of a split then compute the rows in parallel); None: computed when needed.
     row: dict[str, float] | None = None
 
     @property
@@ -270,9 +270,10 @@ class SequenceScore:
         return APInputs(self.pr.scores, self.matches.labels, self.pr.has, self.matches.n_gt)
 
 
-def score_sequence(g: Sequence, p: Sequence, settings: EvaluationSettings, hota_matching: str = "posetrack21"
-                   ) -> SequenceScore:
-    """Match and count one GT sequence against its prediction (every metric of Tables 1, 2 and 2b)."""
+def score_sequence(g: Sequence, p: Sequence, settings: EvaluationSettings, hota_matching: str = "posetrack21",
+                   sequence_row: bool = False) -> SequenceScore:
+    """Match and count one GT sequence against its prediction (every metric of Tables 1, 2 and 2b);
+    sequence_row: also its row of the per-sequence table (`SequenceScore.row`)."""
     check_prediction_ids(p, settings.tracking)
     idx = checked_gt_frames(g, settings)
     where = where_of(g)
@@ -286,7 +287,8 @@ def score_sequence(g: Sequence, p: Sequence, settings: EvaluationSettings, hota_
         score.mot = mot_counts(inputs, gt.ids, pr.ids, settings.carry_over, settings.motp)
         score.ids = id_counts(gt, pr, matches)
         score.hota = hota_counts(gt, pr, matches, hota_matching)
-    score.row = _sequence_row(score, settings)
+    if sequence_row:
+        score.row = _sequence_row(score, settings)
     return score
 
 
@@ -328,14 +330,16 @@ def evaluate(
 
 
 def score_sequences(gt: list[Sequence], pred: list[Sequence], settings: EvaluationSettings, *,
-                    gt_names: SequenceLike[str] | None = None, hota_matching: str = "posetrack21"
-                    ) -> list[SequenceScore]:
+                    gt_names: SequenceLike[str] | None = None, hota_matching: str = "posetrack21",
+                    sequence_rows: bool = False) -> list[SequenceScore]:
     """`evaluate` before pooling: one `SequenceScore` per GT sequence (paired and checked as `evaluate`
     does). `EvaluationResult.from_scores` of the concatenated scores of disjoint parts of a split, in the
-    split's order, is `evaluate` of the whole split, number for number (it pools in that order)."""
+    split's order, is `evaluate` of the whole split, number for number (it pools in that order).
+    sequence_rows: compute each sequence's per-sequence row now (else on first use of the result's)."""
     if hota_matching not in HOTA_MATCHING:
         raise ValueError(f"hota_matching must be one of {HOTA_MATCHING}, got {hota_matching!r}")
-    return [score_sequence(g, p, settings, hota_matching) for g, p in pair_sequences(gt, pred, gt_names)]
+    return [score_sequence(g, p, settings, hota_matching, sequence_rows)
+            for g, p in pair_sequences(gt, pred, gt_names)]
 
 
 def summary_totals(ap: list[dict[str, float]], mot: list[dict[str, float]]) -> dict[str, float]:
@@ -382,10 +386,11 @@ class EvaluationResult:
     table1_row: dict[str, float]
     table2_row: dict[str, float]
     table2b_rows: dict[str, dict[str, float]]
-    sequence_rows: list[dict[str, float]]
+    _sequence_rows: list[dict[str, float]] | None  # None: computed from `_scores` on first use
     settings: EvaluationSettings
     sequences: list[str] = field(default_factory=list)
     sequence_order: str | None = None
+    _scores: list[SequenceScore] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_scores(cls, scores: list[SequenceScore], settings: EvaluationSettings,
@@ -413,9 +418,20 @@ class EvaluationResult:
             row = dict(zip(TABLE_COLUMNS, group_row(hota[k][:NUM_JOINTS])))
             row["Total"] = float(hota[k][NUM_JOINTS])
             table2b[k] = row
-        seq_rows = [s.row if s.row is not None else _sequence_row(s, settings) for s in scores]
-        return cls(joints, table1, table2, table2b, seq_rows, settings, [s.name for s in scores],
-                   sequence_order)
+        rows = [s.row for s in scores]
+        done = all(r is not None for r in rows)
+        return cls(joints, table1, table2, table2b, rows if done else None, settings,
+                   [s.name for s in scores], sequence_order, None if done else scores)
+
+    @property
+    def sequence_rows(self) -> list[dict[str, float]]:
+        """One row per sequence (`per_sequence`), computed on first use from the scores where the scoring
+        did not compute them."""
+        if self._sequence_rows is None:
+            self._sequence_rows = [s.row if s.row is not None else _sequence_row(s, self.settings)
+                                   for s in self._scores]
+            self._scores = None
+        return self._sequence_rows
 
     # --- DataFrames (pandas is imported on first use) ---
 
