@@ -34,18 +34,11 @@ from posekit.config import Config, apply_overrides, get_profile, save_config
 from posekit.errors import PosekitError
 from posekit.fileio import atomic_write_json
 from posekit.quiet import quiet_environment
+from posekit.stages import STAGES
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
 
-#: The stages in order: notebook stem and what it produces (for the progress lines).
-STAGES: tuple[tuple[str, str], ...] = (
-    ("01_data_and_targets", "dataset statistics, target heatmaps, augmentation examples"),
-    ("02_training", "the trained model and its loss curves"),
-    ("03_threshold_grid_search", "thresholds.json and the grid plots"),
-    ("04_reproduce_tables", "Table 1 and Table 2 beside the paper's"),
-    ("05_visual_diagnostics", "the intermediate images of Fig. 1, track timeline, annotated video"),
-)
 
 #: Packages whose versions go into the manifest.
 _PACKAGES = ("posekit", "tensorflow", "keras", "numpy", "scipy", "pandas", "opencv-python-headless",

@@ -6,7 +6,7 @@ import argparse
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from posekit.pipeline import STAGES
+    from posekit.stages import STAGES
 
     p = sub.add_parser(
         "reproduce",
