@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -327,3 +328,15 @@ def test_workers_report_the_one_process_error(tmp_path, capsys):
     assert str(many.value) == str(one.value) and last.name in str(one.value)
     assert main(["evaluate", "--gt", str(gt_dir), "--pred", str(pred_dir), "--workers", "2"]) == 2
     assert last.name in capsys.readouterr().err
+
+
+def _exit_without_result():
+    os._exit(3)
+
+
+def test_forked_worker_results_errors_and_crashes():
+    from posekit.commands.evaluate import _collect, _fork
+
+    assert _collect(_fork(sum, ([1, 2, 3],))) == 6
+    assert _collect(_fork(int, ("not a number",))) is None  # it raised: None, the parent re-runs
+    assert _collect(_fork(_exit_without_result, ())) is None  # it died before answering

@@ -13,6 +13,7 @@ sequences) are DataErrors: one line naming the file, exit status 2.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 from pathlib import Path
 
@@ -145,13 +146,11 @@ def evaluate_folders(gt_dir: str | Path, pred_dir: str | Path, *, format: str = 
 def _evaluate_in_parts(gt_dir, pred_dir, format: str, sequence_order: str, workers: int, sequence_rows: bool,
                        switches: dict):
     """`evaluate_folders` in `workers` forked processes; None where it falls back to one process."""
-    import multiprocessing
-
     from posekit.data.evaluation_inputs import gt_folder, json_files
     from posekit.errors import PosekitError
     from posekit.evaluation import EvaluationResult, EvaluationSettings
 
-    if "fork" not in multiprocessing.get_all_start_methods() or not Path(pred_dir).is_dir():
+    if not hasattr(os, "fork") or not Path(pred_dir).is_dir():
         return None
     try:
         files = json_files(gt_folder(gt_dir), sequence_order)
@@ -171,19 +170,68 @@ def _evaluate_in_parts(gt_dir, pred_dir, format: str, sequence_order: str, worke
     bounds.append(len(files))
     parts = [files[a:b] for a, b in zip(bounds, bounds[1:]) if b > a]
     job = (Path(pred_dir), format, settings, switches.get("hota_matching", "posetrack21"), sequence_rows)
-    with multiprocessing.get_context("fork").Pool(len(parts) - 1) as pool:
-        pending = [pool.apply_async(_score_part, (part, *job)) for part in parts[1:]]
-        first = _score_part(parts[0], *job)  # the parent scores the first part meanwhile
-        scored = [first, *(p.get() for p in pending)]
+    children: list[tuple[int, int]] = []
+    try:
+        for part in parts[1:]:
+            children.append(_fork(_score_part, (part, *job)))
+        scored = [_score_part(parts[0], *job)]  # the parent scores the first part meanwhile
+        while children:
+            scored.append(_collect(children[0]))
+            children.pop(0)
+    finally:
+        for pid, fd in children:  # interrupted: stop and reap the workers
+            import signal
+
+            with contextlib.suppress(OSError):
+                os.close(fd)
+            os.kill(pid, signal.SIGTERM)
+            os.waitpid(pid, 0)
     if any(s is None for s in scored):
         return None
     return EvaluationResult.from_scores([s for part in scored for s in part], settings, sequence_order)
 
 
+def _fork(func, args: tuple) -> tuple[int, int]:
+    """Run func(*args) in a forked process that sends back the pickled result (None if it raised);
+    returns (pid, read end of its pipe) for `_collect`."""
+    import pickle
+
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the worker
+        try:
+            os.close(read_fd)
+            try:
+                result = func(*args)
+            except BaseException:  # noqa: BLE001 - reported as None, the parent re-runs in one process
+                result = None
+            with os.fdopen(write_fd, "wb") as out:
+                out.write(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+        finally:
+            os._exit(0)  # no exit handlers, no flushing of the parent's buffers
+    os.close(write_fd)
+    return pid, read_fd
+
+
+def _collect(child: tuple[int, int]):
+    """The result of a `_fork`ed worker; None if it sent nothing readable (it crashed or was killed)."""
+    import pickle
+
+    pid, fd = child
+    with os.fdopen(fd, "rb") as pipe:
+        data = pipe.read()
+    os.waitpid(pid, 0)
+    try:
+        return pickle.loads(data)
+    except Exception:  # noqa: BLE001 - an incomplete message
+        return None
+
+
 def _score_part(gt_files: list[Path], pred_dir: Path, format: str, settings, hota_matching: str,
                 sequence_rows: bool):
     """Read and score some GT files and their predictions (a worker of `_evaluate_in_parts`); None on any
-    problem (the parent then re-runs everything in one process, which names it)."""
+    problem (the parent then re-runs everything in one process, which names it). The scores keep only what
+    pooling reads (`SequenceScore.for_pooling`)."""
     from posekit.data.posetrack import read_sequence
     from posekit.evaluation import score_sequences
 
@@ -192,7 +240,9 @@ def _score_part(gt_files: list[Path], pred_dir: Path, format: str, settings, hot
         preds = [read_sequence(pred_dir / p.name) for p in gt_files]
         if format != "auto" and any(s.format != format for s in (*gt, *preds)):
             return None
-        return score_sequences(gt, preds, settings, hota_matching=hota_matching, sequence_rows=sequence_rows)
+        scores = score_sequences(gt, preds, settings, hota_matching=hota_matching,
+                                 sequence_rows=sequence_rows)
+        return [s.for_pooling() for s in scores]
     except Exception:  # noqa: BLE001 - any problem is reported by the one-process re-run
         return None
 
