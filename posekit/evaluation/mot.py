@@ -442,16 +442,15 @@ def _count_run(run: np.ndarray, f, j, o, h, d, row, latest: np.ndarray, matched:
     # any other frame its carried pairs, then the Hungarian ones, each by GT row.
     carried = before == h
     fj = f * NUM_JOINTS + j
-    starts = np.flatnonzero(np.r_[True, fj[1:] != fj[:-1]])  # the run is ordered by frame, joint
+    new_frame = np.ones(len(run), dtype=bool)
+    new_frame[1:] = fj[1:] != fj[:-1]  # the run is ordered by frame, joint
+    starts = np.flatnonzero(new_frame)
     frame_all_carried = np.minimum.reduceat(carried, starts)
-    all_carried = np.repeat(frame_all_carried, np.diff(np.r_[starts, len(run)]))
+    all_carried = frame_all_carried[np.cumsum(new_frame) - 1]
     position = np.arange(len(run))
     order = np.lexsort((np.where(all_carried, position, row), ~carried & ~all_carried, f, j))
-    j_sorted = j[order]
-    bounds = np.flatnonzero(np.r_[True, j_sorted[1:] != j_sorted[:-1], True])
-    for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
-        jj = int(j_sorted[a])
-        sum_d[jj] = float(np.cumsum(np.r_[sum_d[jj], d[order[a:b]]])[-1])
+    for jj, dist in zip(j[order].tolist(), d[order].tolist()):  # Python floats: IEEE doubles, one by one
+        sum_d[jj] += dist
 
 
 def _count_contested(inputs: MOTInputs, frame: int, joint: int, g_dense: np.ndarray, p_dense: np.ndarray,
