@@ -11,6 +11,7 @@ Figures (each the best of `repeats` runs, measured in this one run):
 - with `--poseval DIR` (a checkout of the official code, github.com/leonid-pishchulin/poseval, and a Python
   that can run it given by `--poseval-python`): the official evaluation on the same files ÷ `posekit
   evaluate` (goal >= 20);
+- the MOT accumulation of the split, vectorised (`mot_counts`) ÷ frame by frame (`JointAccumulator`);
 - `evaluate` per frame at 2, 10 and 50 people (in memory, from the schema).
 
 Usage: python -m benchmarks.bench_evaluation [--poseval DIR --poseval-python PYTHON]
@@ -200,6 +201,7 @@ def run(repeats: int = 3, poseval: Path | None = None, poseval_python: str | Non
             figures.append({"name": "official poseval (motmetrics 1.4.0) on the same files",
                             "value": official, "unit": "s", "reference": "posekit evaluate",
                             "ratio": official / cli, "goal": ">= 20"})
+    figures.append(mot_accumulation_figure(repeats))
     base = None
     for people in (2, 10, 50):
         g, p = synthetic_split(n_sequences=1, n_frames=20, n_people=people, seed=people)
@@ -208,6 +210,27 @@ def run(repeats: int = 3, poseval: Path | None = None, poseval_python: str | Non
         figures.append({"name": f"evaluate: time per frame at {people} people", "value": 1000 * t,
                         "unit": "ms", "reference": "2 people per frame", "ratio": t / base})
     return figures
+
+
+def mot_accumulation_figure(repeats: int = 3) -> dict:
+    """The MOT accumulation of the full split (in memory, matching done): `mot_counts` with the official
+    defaults (vectorised runs of uncontested frames) ÷ `JointAccumulator` frame by frame (the same counts)."""
+    from posekit.evaluation.frames import gt_frames, match_frames, sequence_poses, stacked_prediction_frames
+    from posekit.evaluation.mot import mot_accumulators, mot_counts, mot_inputs
+
+    gts, preds = full_split()
+    prepared = []
+    for g, p in zip(gts, preds):
+        idx = [f for f, frame in enumerate(g.frames) if frame.persons]
+        gt = gt_frames(g, idx, g.name, tracking=True)
+        pr = stacked_prediction_frames(gt, *sequence_poses([p.frames[f] for f in idx]), g.name)
+        prepared.append((mot_inputs(gt, pr, match_frames(gt, pr), len(idx) - 1, "poseval"), gt.ids, pr.ids))
+    vectorised = best_of(lambda: [mot_counts(*x) for x in prepared], repeats, warmup=1)
+    by_frame = best_of(lambda: [[a.result() for a in mot_accumulators(*x)] for x in prepared], repeats,
+                       warmup=1)
+    return {"name": "MOT accumulation of the full split: vectorised (mot_counts) vs frame by frame "
+                    "(JointAccumulator)", "value": vectorised, "unit": "s",
+            "reference": f"frame by frame ({by_frame:.3g} s)", "ratio": vectorised / by_frame}
 
 
 def main(argv: list[str] | None = None) -> None:

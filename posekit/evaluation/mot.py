@@ -336,9 +336,10 @@ def mot_accumulators(inputs: MOTInputs, gt_ids: np.ndarray, pr_ids: np.ndarray,
 
 #: `mot_counts` leaves the vectorised accumulation for `JointAccumulator` frame by frame when a joint has
 #: more than this many contested frames in a sequence, or more than a quarter of its frames: each costs one
-#: round of array operations, and with contests in most frames the frame-by-frame path is faster (measured:
-#: half the time on crowded random sequences contested in most frames; three times as long on the split of
-#: `benchmarks.bench_evaluation`, which reports both).
+#: round of array operations, and with contests in most frames the frame-by-frame path is faster (measured
+#: without this limit: on crowded random sequences contested in most frames the frame-by-frame path took half
+#: the time of the vectorised one; on the split of `benchmarks.bench_evaluation`, which reports the ratio,
+#: four times as long).
 MAX_CONTESTED_ROUNDS: int = 8
 
 
