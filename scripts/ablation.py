@@ -35,7 +35,8 @@ import time
 from pathlib import Path
 
 #: The rows build on each other in this order; `final` is the `cpu` profile's recipe, the `no-*` rows leave
-#: one of its changes out. Every row but `default-2x` stays within the 70 TFLOP budget (iterations chosen so).
+#: one of its changes out. Every row but `default-2x` and `c2f16-2x` (twice the budget, to show what it buys)
+#: stays within the 70 TFLOP budget (iterations chosen so).
 #: The previous `cpu` recipe, spelled out so every row is explicit whatever the profile's current values.
 _OLD = ["network.first_block_filters=0", "train.lr_schedule=constant", "train.warmup_iterations=0",
         "train.multi_person_loss_weight=0.0", "train.heatmap_init_scale=1.0", "train.filtered_init=0.0",
@@ -204,6 +205,12 @@ ROWS: list[tuple[str, str, list[str]]] = [
     ("default-2x", "the cpu default (ff8-no-rot-scale) at twice the iterations (7,500; 140 TFLOP, over "
                    "budget): how the tables grow with compute",
      [*_LR, *_FF8, "augment.geometric_range=0.0", "train.iterations=7500"]),
+    ("c2f16-2x", "the cpu default (c2f16) at twice the iterations (11,380; 139 TFLOP, over budget): what "
+                 "twice the default's training time buys",
+     [*_LR, *_FF8[:-1], "network.component2_filters=16", "train.iterations=11380", *_FINAL_DECODING]),
+    ("c2f16-2x-seed1", "c2f16-2x with another seed",
+     [*_LR, *_FF8[:-1], "network.component2_filters=16", "train.iterations=11380", *_FINAL_DECODING,
+      "train.seed=1"]),
 ]
 
 def _run(cmd: list[str], log: Path) -> float:
