@@ -34,7 +34,7 @@ import numpy as np
 #: recipe until component 2 got its own width (`c2f32`) and the one since (`c2f16`).
 DEFAULT_RECIPE_ROWS = ("ff8-no-rot-scale", "ff8-no-rot-scale-seed1", "default-2x", "subpixel",
                        "subpixel-seed1", "flip", "flip-seed1", "flip-off", "flip-off-seed1",
-                       "c2f16", "c2f16-seed1")
+                       "c2f16", "c2f16-seed1", "c2f16-2x", "c2f16-2x-seed1")
 #: The two default recipes, told apart by component 2's width (`network.component2_filters`): `c2f32`
 #: (component 2 as wide as component 1, 32 channels; the `cpu` profile until it set 16) and `c2f16`.
 RECIPES = ("c2f32", "c2f16")
@@ -212,8 +212,9 @@ def main(argv: list[str] | None = None) -> int:
                             Path("results/ablation-bf16/reference-50k-noflip"),
                             Path("results/ablation-bf16/reference-c2f32-50k"),
                             Path("results/ablation-bf16/reference-c2f16-40k"),
-                            Path("results/cpu-reference")],
-                   help="posekit reproduce folders of the cpu default recipe")
+                            Path("results/ablation-bf16/reference-60seq-60k")],
+                   help="posekit reproduce folders of the cpu default recipe on the default's 60 train "
+                        "sequences (not results/cpu-reference: it trained on 240)")
     p.add_argument("--out", type=Path, default=Path("results/ablation-bf16"),
                    help="folder with ablation.csv; compute_scaling.csv/.png are written here")
     args = p.parse_args(argv)
