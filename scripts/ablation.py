@@ -365,7 +365,7 @@ def plot_curves(out: Path, names: list[str], extra: list[str]) -> None:
 
 
 def write_markdown(rows: list[dict], path: Path) -> None:
-    """The ablation table as Markdown (the README's copy comes from here)."""
+    """The ablation table as Markdown (the copy in docs/ablation.md comes from here)."""
     lines = [
         "| row | change | precision | training TFLOP | s / iteration | fp32 matmul GFLOP/s | pose loss (end) "
         "| joints ≥ t_joint (end) | Table 1 Total | MOTA |",
