@@ -57,6 +57,8 @@ _R320 = ["network.input_width=320", "network.input_height=192", "augment.transla
          "train.iterations=7000"]
 #: The cpu default's decoding and augmentation (rows from `flip` on).
 _FINAL_DECODING = ["augment.geometric_range=0.0", "decoding.subpixel=true", "decoding.flip_test=true"]
+#: The start of every `c2f16` row's overrides: the `flip` recipe with component 2 at 16 channels.
+_C2F16 = [*_LR, *_FF8[:-1], "network.component2_filters=16"]
 ROWS: list[tuple[str, str, list[str]]] = [
     ("paper-recipe", "the paper's recipe at the cpu size: Adam at 0.00005, 4 images x 1 person, He init",
      [*_OLD, "train.learning_rate=0.00005", *_B4]),
@@ -141,26 +143,26 @@ ROWS: list[tuple[str, str, list[str]]] = [
       "augment.geometric_range=0.0", "decoding.subpixel=true", "decoding.flip_test=true", "train.seed=1"]),
     ("c2f16", "the cpu default (flip) with 16 instead of 32 channels in component 2 (0.8 -> 0.2 GFLOP per "
               "person), 5,690 iterations in the same 70 TFLOP: compute moved to component 1",
-     [*_LR, *_FF8[:-1], "network.component2_filters=16", "train.iterations=5690",
+     [*_C2F16, "train.iterations=5690",
       *_FINAL_DECODING]),
     ("c2f16-b4", "c2f16 with 4 images x 1 person per mini-batch (the plain reading of the paper's "
                  "mini-batch), 3,240 iterations",
-     [*_LR, *_FF8[:-1], "network.component2_filters=16", "train.batch_size=4", "train.persons_per_image=1",
+     [*_C2F16, "train.batch_size=4", "train.persons_per_image=1",
       "train.iterations=3240", *_FINAL_DECODING]),
     ("c2f16-k1", "c2f16 with 2 images x 1 person per mini-batch, 6,480 iterations",
-     [*_LR, *_FF8[:-1], "network.component2_filters=16", "train.batch_size=2", "train.persons_per_image=1",
+     [*_C2F16, "train.batch_size=2", "train.persons_per_image=1",
       "train.iterations=6480", *_FINAL_DECODING]),
     ("c2f16-seed1", "c2f16 with another seed",
-     [*_LR, *_FF8[:-1], "network.component2_filters=16", "train.iterations=5690",
+     [*_C2F16, "train.iterations=5690",
       *_FINAL_DECODING, "train.seed=1"]),
     ("c2f16-k1-seed1", "c2f16-k1 with another seed",
-     [*_LR, *_FF8[:-1], "network.component2_filters=16", "train.batch_size=2", "train.persons_per_image=1",
+     [*_C2F16, "train.batch_size=2", "train.persons_per_image=1",
       "train.iterations=6480", *_FINAL_DECODING, "train.seed=1"]),
     ("c2f16-lr2", "c2f16 at twice the peak learning rate (0.002, the same warm-up and cosine decay)",
-     [*_LR, *_FF8[:-1], "network.component2_filters=16", "train.iterations=5690", *_FINAL_DECODING,
+     [*_C2F16, "train.iterations=5690", *_FINAL_DECODING,
       "train.learning_rate=0.002"]),
     ("c2f16-lr2-seed1", "c2f16-lr2 with another seed",
-     [*_LR, *_FF8[:-1], "network.component2_filters=16", "train.iterations=5690", *_FINAL_DECODING,
+     [*_C2F16, "train.iterations=5690", *_FINAL_DECODING,
       "train.learning_rate=0.002", "train.seed=1"]),
     ("f24-c2f16", "c2f16 with 24 instead of 32 channels in component 1, 8,100 iterations in the same 70 "
                   "TFLOP",
@@ -171,45 +173,45 @@ ROWS: list[tuple[str, str, list[str]]] = [
      [*_LR, *_FF8[:-1], "network.component2_filters=8", "train.iterations=6700", *_FINAL_DECODING]),
     ("c2f16-i1k2", "c2f16 with 1 image x 2 persons per mini-batch, 11,400 iterations in the same 70 TFLOP "
                    "(twice the optimiser steps, half the images per step)",
-     [*_LR, *_FF8[:-1], "network.component2_filters=16", "train.batch_size=2", "train.persons_per_image=2",
+     [*_C2F16, "train.batch_size=2", "train.persons_per_image=2",
       "train.iterations=11400", *_FINAL_DECODING]),
     ("c2f16-i1k2-seed1", "c2f16-i1k2 with another seed",
-     [*_LR, *_FF8[:-1], "network.component2_filters=16", "train.batch_size=2", "train.persons_per_image=2",
+     [*_C2F16, "train.batch_size=2", "train.persons_per_image=2",
       "train.iterations=11400", *_FINAL_DECODING, "train.seed=1"]),
     ("c2f16-r320", "c2f16 at a 320 x 192 input (0.54x the pixels), 10,650 iterations in the same 70 TFLOP "
                    "(translation scaled with the width)",
-     [*_LR, *_FF8[:-1], "network.component2_filters=16", *_R320[:-1], "train.iterations=10650",
+     [*_C2F16, *_R320[:-1], "train.iterations=10650",
       *_FINAL_DECODING]),
     ("c2f16-r320-seed1", "c2f16-r320 with another seed",
-     [*_LR, *_FF8[:-1], "network.component2_filters=16", *_R320[:-1], "train.iterations=10650",
+     [*_C2F16, *_R320[:-1], "train.iterations=10650",
       *_FINAL_DECODING, "train.seed=1"]),
     ("c2f16-r320-i1k2", "c2f16-r320 with 1 image x 2 persons per mini-batch (the two rows' changes "
                         "together), 21,200 iterations in the same 70 TFLOP",
-     [*_LR, *_FF8[:-1], "network.component2_filters=16", *_R320[:-1], "train.batch_size=2",
+     [*_C2F16, *_R320[:-1], "train.batch_size=2",
       "train.persons_per_image=2", "train.iterations=21200", *_FINAL_DECODING]),
     ("c2f16-r320-i1k2-seed1", "c2f16-r320-i1k2 with another seed",
-     [*_LR, *_FF8[:-1], "network.component2_filters=16", *_R320[:-1], "train.batch_size=2",
+     [*_C2F16, *_R320[:-1], "train.batch_size=2",
       "train.persons_per_image=2", "train.iterations=21200", *_FINAL_DECODING, "train.seed=1"]),
     ("c2f16-r320-i1k2-14k", "c2f16-r320-i1k2 at the default's training wall time: 14,000 iterations "
                             "(46 TFLOP; fp32 0.0454 vs 0.1115 s per iteration, 14,000 x 0.0454 = 5,690 x "
                             "0.1115 s)",
-     [*_LR, *_FF8[:-1], "network.component2_filters=16", *_R320[:-1], "train.batch_size=2",
+     [*_C2F16, *_R320[:-1], "train.batch_size=2",
       "train.persons_per_image=2", "train.iterations=14000", *_FINAL_DECODING]),
     ("c2f16-train240", "c2f16 trained on 240 instead of 60 train sequences (a larger draw of the same "
                        "generator; the val split unchanged): does more data help within 70 TFLOP?",
-     [*_LR, *_FF8[:-1], "network.component2_filters=16", "train.iterations=5690", *_FINAL_DECODING,
+     [*_C2F16, "train.iterations=5690", *_FINAL_DECODING,
       "synth.train_sequences=240"]),
     ("c2f16-train240-seed1", "c2f16-train240 with another seed",
-     [*_LR, *_FF8[:-1], "network.component2_filters=16", "train.iterations=5690", *_FINAL_DECODING,
+     [*_C2F16, "train.iterations=5690", *_FINAL_DECODING,
       "synth.train_sequences=240", "train.seed=1"]),
     ("default-2x", "the cpu default (ff8-no-rot-scale) at twice the iterations (7,500; 140 TFLOP, over "
                    "budget): how the tables grow with compute",
      [*_LR, *_FF8, "augment.geometric_range=0.0", "train.iterations=7500"]),
     ("c2f16-2x", "the cpu default (c2f16) at twice the iterations (11,380; 139 TFLOP, over budget): what "
                  "twice the default's training time buys",
-     [*_LR, *_FF8[:-1], "network.component2_filters=16", "train.iterations=11380", *_FINAL_DECODING]),
+     [*_C2F16, "train.iterations=11380", *_FINAL_DECODING]),
     ("c2f16-2x-seed1", "c2f16-2x with another seed",
-     [*_LR, *_FF8[:-1], "network.component2_filters=16", "train.iterations=11380", *_FINAL_DECODING,
+     [*_C2F16, "train.iterations=11380", *_FINAL_DECODING,
       "train.seed=1"]),
 ]
 
