@@ -217,11 +217,12 @@ def mot_accumulation_figure(repeats: int = 3) -> dict:
     defaults (vectorised runs of uncontested frames) ÷ `JointAccumulator` frame by frame (the same counts)."""
     from posekit.evaluation.frames import gt_frames, match_frames, sequence_poses, stacked_prediction_frames
     from posekit.evaluation.mot import mot_accumulators, mot_counts, mot_inputs
+    from posekit.evaluation.official import evaluated_frames
 
     gts, preds = full_split()
     prepared = []
     for g, p in zip(gts, preds):
-        idx = [f for f, frame in enumerate(g.frames) if frame.persons]
+        idx = evaluated_frames(g)
         gt = gt_frames(g, idx, g.name, tracking=True)
         pr = stacked_prediction_frames(gt, *sequence_poses([p.frames[f] for f in idx]), g.name)
         prepared.append((mot_inputs(gt, pr, match_frames(gt, pr), len(idx) - 1, "poseval"), gt.ids, pr.ids))

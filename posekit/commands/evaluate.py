@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import signal
 from pathlib import Path
 
 
@@ -180,8 +181,6 @@ def _evaluate_in_parts(gt_dir, pred_dir, format: str, sequence_order: str, worke
             children.pop(0)
     finally:
         for pid, fd in children:  # interrupted: stop and reap the workers
-            import signal
-
             with contextlib.suppress(OSError):
                 os.close(fd)
             os.kill(pid, signal.SIGTERM)

@@ -30,13 +30,18 @@ from posekit.joints import NUM_JOINTS
 ID_COUNTS: tuple[str, ...] = ("idtp", "idfn", "idfp", "id_objects", "id_predictions")
 
 
+def one_to_one(weights: np.ndarray) -> np.ndarray:
+    """Whether each (..., rows, columns) weight matrix (>= 0) has at most one positive entry per row and per
+    column: then the best one-to-one assignment keeps every weight (its total is the sum)."""
+    present = weights > 0
+    return (present.sum(axis=-1) <= 1).all(axis=-1) & (present.sum(axis=-2) <= 1).all(axis=-1)
+
+
 def max_cooccurrence(weights: np.ndarray) -> float:
     """The largest total weight of a one-to-one assignment of rows to columns (weights >= 0)."""
     if weights.size == 0:
         return 0.0
-    used_rows = (weights > 0).sum(axis=1)
-    used_cols = (weights > 0).sum(axis=0)
-    if (used_rows <= 1).all() and (used_cols <= 1).all():
+    if one_to_one(weights):
         return float(weights.sum())
     rows, cols = linear_sum_assignment(-weights)
     return float(weights[rows, cols].sum())
@@ -51,9 +56,7 @@ def id_counts(gt: GTFrames, pr: PredictionFrames, matches: FrameMatches) -> list
     cell = (matches.pair_joint[close] * n_g + g_index[matches.pair_gt[close]]) * n_p + \
         p_index[matches.pair_pr[close]]
     co = np.bincount(cell, minlength=NUM_JOINTS * n_g * n_p).astype(np.float64).reshape(NUM_JOINTS, n_g, n_p)
-    # A joint whose co-occurrences pair each GT id with at most one hypothesis and back keeps them all.
-    present = co > 0
-    simple = ((present.sum(axis=2) <= 1).all(axis=1) & (present.sum(axis=1) <= 1).all(axis=1)).tolist()
+    simple = one_to_one(co).tolist()  # those joints keep all their co-occurrences (no solver call)
     totals = co.sum(axis=(1, 2)).tolist()
     n_obj = gt.has.sum(axis=0).tolist()
     n_pred = pr.has.sum(axis=0).tolist()
