@@ -152,18 +152,9 @@ def gt_frames(seq: Sequence, frames: list[int], where: str, tracking: bool) -> G
     regions_all = [frame_regions(seq.frames[f]) for f in frames]
     # One stack for the whole sequence; only frames with ignore regions are filtered on their own.
     _, xy = filter_points(persons_xy(persons_all), [])
-    counts = [b - a for a, b in zip(bounds, bounds[1:])]
-    if any(regions_all):
-        rows = []
-        for k, regions in enumerate(regions_all):
-            a, b = bounds[k], bounds[k + 1]
-            if regions:
-                kept, sub = filter_points(xy[a:b], regions)
-                xy[a + kept] = sub
-                rows.extend((a + kept).tolist())
-                counts[k] = len(kept)
-            else:
-                rows.extend(range(a, b))
+    rows, kept = _filter_frames(xy, bounds, regions_all)
+    counts = [len(k) for k in kept]
+    if rows is not None:
         persons = [persons_all[r] for r in rows]
         xy = xy[rows]
     else:
@@ -194,6 +185,27 @@ def gt_frames(seq: Sequence, frames: list[int], where: str, tracking: bool) -> G
         ids=ids,
         regions=regions_all,
     )
+
+
+def _filter_frames(xy: np.ndarray, bounds: list[int], regions_by_frame: list[list[np.ndarray]]
+                   ) -> tuple[list[int] | None, list[np.ndarray]]:
+    """`filter_points` on the frames of a stack that have ignore regions (frame k: rows
+    bounds[k]:bounds[k + 1] of xy, whose deleted joints are set to NaN in place). Returns (the stack's rows
+    that survive, None when no frame has regions; per frame the indices of its surviving persons)."""
+    kept_all = [np.arange(b - a) for a, b in zip(bounds, bounds[1:])]
+    if not any(regions_by_frame):
+        return None, kept_all
+    rows: list[int] = []
+    for k, regions in enumerate(regions_by_frame):
+        a, b = bounds[k], bounds[k + 1]
+        if regions:
+            kept, sub = filter_points(xy[a:b], regions)
+            xy[a + kept] = sub
+            kept_all[k] = kept
+            rows.extend((a + kept).tolist())
+        else:
+            rows.extend(range(a, b))
+    return rows, kept_all
 
 
 def head_sizes(boxes: np.ndarray, valid: np.ndarray) -> np.ndarray:
@@ -265,19 +277,8 @@ def stacked_prediction_frames(gt: GTFrames, xy: np.ndarray, scores: np.ndarray, 
     _, xy = filter_points(xy, [])  # a joint with one non-finite coordinate is absent
     scores = np.asarray(scores, dtype=np.float64).reshape(-1, NUM_JOINTS)
     ids = np.asarray(ids, dtype=np.int64).reshape(-1)
-    bounds = _offsets(counts).tolist()
-    kept_all = [np.arange(c) for c in counts]
-    if any(gt.regions):
-        rows = []
-        for k, regions in enumerate(gt.regions):
-            a, b = bounds[k], bounds[k + 1]
-            if regions:
-                kept, sub = filter_points(xy[a:b], regions)
-                xy[a + kept] = sub
-                kept_all[k] = kept
-                rows.extend((a + kept).tolist())
-            else:
-                rows.extend(range(a, b))
+    rows, kept_all = _filter_frames(xy, _offsets(counts).tolist(), gt.regions)
+    if rows is not None:
         xy, scores, ids = xy[rows], scores[rows], ids[rows]
     has = np.isfinite(xy[:, :, 0])
     missing = has & ~np.isfinite(scores)
